@@ -1,0 +1,92 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"postlab/experiments"
+)
+
+// decodeJSON reads the request body into dst strictly: JSON only, one value, no unknown
+// fields. Errors name the field at fault. Path parameters never come from the body: dst is
+// always a request type without ids of its own scope.
+func decodeJSON(c echo.Context, dst any) error {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return &requestError{status: http.StatusUnsupportedMediaType, detail: "send the body as application/json"}
+		}
+	}
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if isTooLarge(err) {
+			return echo.ErrStatusRequestEntityTooLarge
+		}
+		return badRequest("body", "must hold exactly one JSON value")
+	}
+	return nil
+}
+
+func isTooLarge(err error) bool {
+	var he *echo.HTTPError
+	return errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge
+}
+
+// decodeError explains a json decoding failure in terms of the request's fields.
+func decodeError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case isTooLarge(err):
+		return echo.ErrStatusRequestEntityTooLarge
+	case errors.Is(err, io.EOF):
+		return badRequest("body", "is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("body", "ends in the middle of a JSON value")
+	case errors.As(err, &syntax):
+		return badRequest("body", fmt.Sprintf("is not valid JSON (at byte %d)", syntax.Offset))
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return badRequest("body", "must be a JSON "+jsonKind(typ.Type.Kind().String()))
+		}
+		return experiments.Invalid(experiments.FieldError{Field: field,
+			Message: fmt.Sprintf("must be %s, not %s", jsonKind(typ.Type.String()), typ.Value)})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return experiments.Invalid(experiments.FieldError{Field: name, Message: "is not a field of this request"})
+	}
+	return badRequest("body", "could not be read as JSON")
+}
+
+// jsonKind names a Go type the way a JSON client thinks of it.
+func jsonKind(goType string) string {
+	t := strings.TrimLeft(goType, "*")
+	switch {
+	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
+		return "an integer"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case t == "string" || strings.HasSuffix(t, ".Role") || strings.HasSuffix(t, ".Status"):
+		return "a string"
+	case t == "bool":
+		return "true or false"
+	case strings.HasPrefix(t, "[]"), t == "slice":
+		return "an array"
+	case strings.HasPrefix(t, "map"), t == "struct", t == "map":
+		return "an object"
+	}
+	return "a " + t
+}

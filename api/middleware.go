@@ -1,0 +1,132 @@
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
+
+	"postlab/experiments"
+)
+
+const principalKey = "principal"
+
+// principal returns who is acting; authenticate has put it there.
+func principal(c echo.Context) experiments.Principal {
+	p, _ := c.Get(principalKey).(experiments.Principal)
+	return p
+}
+
+// logRequests writes one line per request. It never logs headers: they carry API keys.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err) // render now, so the status below is the one sent
+		}
+		status := c.Response().Status
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.logger.Log(c.Request().Context(), level, "request", "method", c.Request().Method,
+			"route", c.Path(), "status", status, "latency_ms", time.Since(start).Milliseconds(),
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		return nil
+	}
+}
+
+// recoverPanics turns a panic in a handler into a 500 problem, logged with its stack.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.logger.Error("panic", "route", c.Path(), "error", fmt.Sprint(r), "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// authenticate resolves the bearer key to a principal, or answers 401.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		auth := c.Request().Header.Get(echo.HeaderAuthorization)
+		scheme, secret, ok := strings.Cut(auth, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
+			return experiments.Errorf(experiments.EUNAUTHORIZED, "send an API key as Authorization: Bearer <key>")
+		}
+		p, err := s.svc.Authenticate(c.Request().Context(), strings.TrimSpace(secret))
+		if err != nil {
+			return err
+		}
+		c.Set(principalKey, p)
+		return next(c)
+	}
+}
+
+// requireRole answers 403 unless the key's role allows need.
+func requireRole(need experiments.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if p := principal(c); !p.Role.Allows(need) {
+				return experiments.Errorf(experiments.EFORBIDDEN, "this needs an %s key; this key is %s", need, p.Role)
+			}
+			return next(c)
+		}
+	}
+}
+
+// rateLimiter keeps a token bucket per API key. Buckets live in this instance's memory: with
+// N instances behind a balancer a key gets up to N times the rate (documented in README).
+type rateLimiter struct {
+	mu      sync.Mutex
+	perSec  float64
+	burst   int
+	buckets map[string]*rate.Limiter
+}
+
+func newRateLimiter(perSec float64, burst int) *rateLimiter {
+	return &rateLimiter{perSec: perSec, burst: burst, buckets: map[string]*rate.Limiter{}}
+}
+
+// wait says how long the key must wait before its next request; 0 lets it through now.
+func (r *rateLimiter) wait(key string, now time.Time) time.Duration {
+	if r.perSec <= 0 {
+		return 0
+	}
+	r.mu.Lock()
+	l, ok := r.buckets[key]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(r.perSec), r.burst)
+		r.buckets[key] = l
+	}
+	r.mu.Unlock()
+	res := l.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return d
+	}
+	return 0
+}
+
+func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if d := s.limiter.wait(principal(c).KeyID, time.Now()); d > 0 {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+			return writeProblem(c, newProblem(http.StatusTooManyRequests,
+				"too many requests with this key; wait as Retry-After says", nil))
+		}
+		return next(c)
+	}
+}

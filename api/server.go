@@ -1,0 +1,132 @@
+// Package api is postlab's HTTP adapter: routes, middleware, handlers (one file per resource)
+// and the problem+json error handler. It speaks to the domain only through experiments.Service.
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"postlab/experiments"
+)
+
+// Options configures the HTTP server.
+type Options struct {
+	BodyLimit       string        // default request body limit, e.g. "10M"
+	ImportBodyLimit string        // body limit of the import endpoint, e.g. "100M"
+	RequestTimeout  time.Duration // per request, honoured by queries through ctx
+	RateLimit       float64       // requests per second per API key (per instance); 0 turns it off
+	RateBurst       int
+	OpenAPI         []byte // the contract, served at /openapi.yaml
+}
+
+// DefaultOptions are the limits SPEC §4 names.
+func DefaultOptions() Options {
+	return Options{BodyLimit: "10M", ImportBodyLimit: "100M", RequestTimeout: 5 * time.Minute,
+		RateLimit: 50, RateBurst: 200}
+}
+
+// Server holds what the handlers share.
+type Server struct {
+	svc     *experiments.Service
+	logger  *slog.Logger
+	opts    Options
+	cursors cursors
+	limiter *rateLimiter
+	freeze  experiments.ReportFreezer // the report frozen when an experiment concludes
+}
+
+// importRoute is the one route with a larger body limit.
+const importRoute = "/v1/experiments/:id/import"
+
+// NewServer builds the HTTP handler: every route on one screen.
+func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logger, opts Options) (http.Handler, error) {
+	var secret []byte
+	err := svc.Store().Tx(ctx, func(tx experiments.Tx) (err error) {
+		secret, err = tx.Secret("cursor")
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load cursor secret: %w", err)
+	}
+	s := &Server{svc: svc, logger: logger, opts: opts, cursors: cursors{secret: secret},
+		limiter: newRateLimiter(opts.RateLimit, opts.RateBurst)}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(logger)
+	e.Use(middleware.RequestID())
+	e.Use(s.logRequests)
+	e.Use(s.recoverPanics)
+	isImport := func(c echo.Context) bool { return c.Path() == importRoute }
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: opts.BodyLimit, Skipper: isImport}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: opts.ImportBodyLimit,
+		Skipper: func(c echo.Context) bool { return !isImport(c) }}))
+	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: opts.RequestTimeout}))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/openapi.yaml", s.openapi)
+
+	v := e.Group("/v1", s.authenticate, s.rateLimit, s.idempotency)
+	viewer, editor, admin := requireRole(experiments.RoleViewer), requireRole(experiments.RoleEditor), requireRole(experiments.RoleAdmin)
+
+	v.GET("/workspace", s.getWorkspace, viewer)
+	v.POST("/keys", s.createKey, admin)
+	v.GET("/keys", s.listKeys, admin)
+	v.DELETE("/keys/:key_id", s.revokeKey, admin)
+
+	v.POST("/experiments", s.createExperiment, editor)
+	v.GET("/experiments", s.listExperiments, viewer)
+	v.GET("/experiments/:id", s.getExperiment, viewer)
+	v.PATCH("/experiments/:id", s.patchExperiment, editor)
+	v.DELETE("/experiments/:id", s.deleteExperiment, editor)
+	for _, action := range []experiments.Action{experiments.ActionStart, experiments.ActionPause,
+		experiments.ActionResume, experiments.ActionConclude, experiments.ActionArchive} {
+		v.POST("/experiments/:id/"+string(action), s.transition(action), editor)
+	}
+
+	v.POST("/experiments/:id/variants", s.createVariant, editor)
+	v.GET("/experiments/:id/variants", s.listVariants, viewer)
+	v.PATCH("/experiments/:id/variants/:variant_id", s.patchVariant, editor)
+	v.DELETE("/experiments/:id/variants/:variant_id", s.deleteVariant, editor)
+
+	v.POST("/experiments/:id/posts", s.createPost, editor)
+	v.GET("/experiments/:id/posts", s.listPosts, viewer)
+	v.GET("/posts/:post_id", s.getPost, viewer)
+	v.PATCH("/posts/:post_id", s.patchPost, editor)
+	v.DELETE("/posts/:post_id", s.deletePost, editor)
+
+	v.POST("/posts/:post_id/snapshots", s.createSnapshot, editor)
+	v.GET("/posts/:post_id/snapshots", s.listSnapshots, viewer)
+	v.POST(`/snapshots\:batch`, s.batchSnapshots, editor)
+
+	s.routesBeyondCore(v, viewer, editor)
+	return e, nil
+}
+
+// routesBeyondCore registers the report, import and planning endpoints.
+func (s *Server) routesBeyondCore(v *echo.Group, viewer, editor echo.MiddlewareFunc) {}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.svc.Ping(ctx); err != nil {
+		s.logger.Warn("database not ready", "error", err)
+		return writeProblem(c, newProblem(http.StatusServiceUnavailable, "the database does not answer", nil))
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) openapi(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/yaml", s.opts.OpenAPI)
+}

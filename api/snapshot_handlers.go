@@ -1,0 +1,89 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"postlab/experiments"
+)
+
+// batchRequest is the body of POST /v1/snapshots:batch.
+type batchRequest struct {
+	Snapshots []experiments.SnapshotInput `json:"snapshots"`
+}
+
+// batchAnswer says how many snapshots were written; errors stays empty because a batch is all
+// or nothing (a bad row fails it with 422).
+type batchAnswer struct {
+	Written int                      `json:"written"`
+	Errors  []experiments.FieldError `json:"errors"`
+}
+
+// singleSnapshot is the body of POST /v1/posts/{id}/snapshots: the path names the post.
+type singleSnapshot struct {
+	ObservedAt       string             `json:"observed_at"`
+	Views            *int64             `json:"views"`
+	Reach            *int64             `json:"reach"`
+	Likes            *int64             `json:"likes"`
+	Comments         *int64             `json:"comments"`
+	Shares           *int64             `json:"shares"`
+	Saves            *int64             `json:"saves"`
+	FollowersGained  *int64             `json:"followers_gained"`
+	ProfileViews     *int64             `json:"profile_views"`
+	WatchTimeSeconds *float64           `json:"watch_time_seconds"`
+	AvgWatchSeconds  *float64           `json:"avg_watch_seconds"`
+	CompletionRate   *float64           `json:"completion_rate"`
+	Custom           map[string]float64 `json:"custom"`
+}
+
+func (s *Server) createSnapshot(c echo.Context) error {
+	var in singleSnapshot
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	written, err := s.svc.AddSnapshots(c.Request().Context(), principal(c), c.Param("post_id"),
+		[]experiments.SnapshotInput{withPost(in)})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, written[0])
+}
+
+// withPost widens a single snapshot to the batch shape (the post comes from the path).
+func withPost(in singleSnapshot) experiments.SnapshotInput {
+	return experiments.SnapshotInput{ObservedAt: in.ObservedAt, Views: in.Views, Reach: in.Reach,
+		Likes: in.Likes, Comments: in.Comments, Shares: in.Shares, Saves: in.Saves,
+		FollowersGained: in.FollowersGained, ProfileViews: in.ProfileViews,
+		WatchTimeSeconds: in.WatchTimeSeconds, AvgWatchSeconds: in.AvgWatchSeconds,
+		CompletionRate: in.CompletionRate, Custom: in.Custom}
+}
+
+func (s *Server) batchSnapshots(c echo.Context) error {
+	var in batchRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	written, err := s.svc.AddSnapshots(c.Request().Context(), principal(c), "", in.Snapshots)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, batchAnswer{Written: len(written), Errors: []experiments.FieldError{}})
+}
+
+func (s *Server) listSnapshots(c echo.Context) error {
+	p := principal(c)
+	list := "snapshots:" + c.Param("post_id")
+	page, err := s.page(c, p, list)
+	if err != nil {
+		return err
+	}
+	snaps, err := s.svc.ListSnapshots(c.Request().Context(), p, c.Param("post_id"), page)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, pageOf(s, p, list, page, snaps, func(sn experiments.Snapshot) string {
+		return sn.ObservedAt.UTC().Format(time.RFC3339Nano)
+	}))
+}

@@ -1,0 +1,155 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Action is a lifecycle step of an experiment.
+type Action string
+
+const (
+	ActionStart    Action = "start"
+	ActionPause    Action = "pause"
+	ActionResume   Action = "resume"
+	ActionConclude Action = "conclude"
+	ActionArchive  Action = "archive"
+)
+
+// transitions says, for each action, the statuses it may start from and where it leads
+// (SPEC §1: draft → running → concluded → archived; running ⇄ paused).
+var transitions = map[Action]struct {
+	from []Status
+	to   Status
+}{
+	ActionStart:    {[]Status{StatusDraft}, StatusRunning},
+	ActionPause:    {[]Status{StatusRunning}, StatusPaused},
+	ActionResume:   {[]Status{StatusPaused}, StatusRunning},
+	ActionConclude: {[]Status{StatusRunning, StatusPaused}, StatusConcluded},
+	ActionArchive:  {[]Status{StatusConcluded}, StatusArchived},
+}
+
+// ConcludeInput is the body of POST /v1/experiments/{id}/conclude.
+type ConcludeInput struct {
+	Result           string `json:"result"`
+	WinnerVariantKey string `json:"winner_variant_key"`
+	Summary          string `json:"summary"`
+	Learning         string `json:"learning"`
+}
+
+// ReportFreezer computes the report that concluding an experiment freezes.
+type ReportFreezer func(ctx context.Context, p Principal, e Experiment) (json.RawMessage, error)
+
+// Transition applies a lifecycle action. Conclude needs in (the result) and freezes the report
+// made by freeze, when freeze is not nil.
+func (s *Service) Transition(ctx context.Context, p Principal, idOrKey string, action Action, in *ConcludeInput, freeze ReportFreezer) (Experiment, error) {
+	rule, ok := transitions[action]
+	if !ok {
+		return Experiment{}, Errorf(ENOTFOUND, "no such action %q", action)
+	}
+	var frozen json.RawMessage
+	if action == ActionConclude && freeze != nil {
+		e, err := s.GetExperiment(ctx, p, idOrKey)
+		if err != nil {
+			return Experiment{}, err
+		}
+		if frozen, err = freeze(ctx, p, e); err != nil {
+			return Experiment{}, fmt.Errorf("freeze report: %w", err)
+		}
+	}
+	var e Experiment
+	err := s.tx(ctx, func(tx Tx) (err error) {
+		e, err = tx.GetExperiment(p.WorkspaceID, idOrKey, true)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(rule.from, e.Status) {
+			return Errorf(ECONFLICT, "cannot %s an experiment that is %s: %s needs %s", action, e.Status, action, joinStatuses(rule.from))
+		}
+		now := s.Now()
+		switch action {
+		case ActionStart:
+			if err := checkReadyToStart(tx, e); err != nil {
+				return err
+			}
+			e.StartedAt = &now
+		case ActionConclude:
+			c, err := conclusion(tx, e, in)
+			if err != nil {
+				return err
+			}
+			c.Report = frozen
+			e.Decision = &c
+			e.ConcludedAt = &now
+		}
+		e.Status = rule.to
+		e.Version++
+		e.UpdatedAt = now
+		return tx.UpdateExperiment(e)
+	})
+	return e, err
+}
+
+func joinStatuses(ss []Status) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, " or ")
+}
+
+// checkReadyToStart: two or more variants, exactly one control, a level of every factor.
+func checkReadyToStart(tx Tx, e Experiment) error {
+	vs, err := tx.ListVariants(e.WorkspaceID, e.ID)
+	if err != nil {
+		return err
+	}
+	if len(vs) < 2 {
+		return Errorf(ECONFLICT, "cannot start: an experiment needs at least 2 variants, it has %d", len(vs))
+	}
+	controls := 0
+	for _, v := range vs {
+		if v.IsControl {
+			controls++
+		}
+		for _, factor := range e.Factors {
+			if v.Levels[factor] == "" {
+				return Errorf(ECONFLICT, "cannot start: variant %q has no level for factor %q", v.Key, factor)
+			}
+		}
+	}
+	if controls != 1 {
+		return Errorf(ECONFLICT, "cannot start: exactly one variant must be the control, %d are", controls)
+	}
+	return nil
+}
+
+func conclusion(tx Tx, e Experiment, in *ConcludeInput) (Conclusion, error) {
+	if in == nil {
+		in = &ConcludeInput{}
+	}
+	var f fieldErrors
+	if !slices.Contains(Results, in.Result) {
+		f.add("result", "must be one of won, lost, inconclusive, invalid")
+	}
+	if in.Result == "won" && in.WinnerVariantKey == "" {
+		f.add("winner_variant_key", "is required when the result is won")
+	}
+	if len(in.Summary) > 5000 || len(in.Learning) > 5000 {
+		f.add("summary", "summary and learning must be at most 5000 characters each")
+	}
+	if err := f.err(); err != nil {
+		return Conclusion{}, err
+	}
+	if in.WinnerVariantKey != "" {
+		if _, err := tx.GetVariant(e.WorkspaceID, e.ID, in.WinnerVariantKey); IsNotFound(err) {
+			return Conclusion{}, Invalid(FieldError{"winner_variant_key", fmt.Sprintf("the experiment has no variant %q", in.WinnerVariantKey)})
+		} else if err != nil {
+			return Conclusion{}, err
+		}
+	}
+	return Conclusion{Result: in.Result, WinnerVariantKey: in.WinnerVariantKey, Summary: in.Summary, Learning: in.Learning}, nil
+}

@@ -1,0 +1,45 @@
+package experiments
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Service carries out every operation on the domain, each in one store transaction, and holds
+// the rules: what is valid, and what may change in which status.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns a Service on store. now is the clock; nil means time.Now.
+func NewService(store Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, now: now}
+}
+
+// Store returns the store the service runs on.
+func (s *Service) Store() Store { return s.store }
+
+// Now returns the service clock's current time in UTC.
+func (s *Service) Now() time.Time { return s.now().UTC() }
+
+// Principal is who is acting: an API key of one workspace with one role.
+type Principal struct {
+	WorkspaceID string
+	KeyID       string
+	Role        Role
+}
+
+// NewID returns a time-ordered UUIDv7, so that id order is creation order.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Ping checks the database.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// tx runs fn in one store transaction.
+func (s *Service) tx(ctx context.Context, fn func(Tx) error) error { return s.store.Tx(ctx, fn) }

@@ -1,0 +1,205 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+var clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+
+// VariantInput is the body of POST /v1/experiments/{id}/variants (SPEC §5).
+type VariantInput struct {
+	Key       string            `json:"key"`
+	Name      string            `json:"name"`
+	IsControl bool              `json:"is_control"`
+	Levels    map[string]string `json:"levels"`
+	Weight    *float64          `json:"weight"`
+	Hashtags  []string          `json:"hashtags"`
+	Format    string            `json:"format"`
+	PostTime  *PostTime         `json:"post_time"`
+}
+
+// VariantPatch is the body of PATCH …/variants/{variant_id}: only the fields sent change.
+type VariantPatch struct {
+	Key       *string            `json:"key"`
+	Name      *string            `json:"name"`
+	IsControl *bool              `json:"is_control"`
+	Levels    *map[string]string `json:"levels"`
+	Weight    *float64           `json:"weight"`
+	Hashtags  *[]string          `json:"hashtags"`
+	Format    *string            `json:"format"`
+	PostTime  *PostTime          `json:"post_time"`
+}
+
+func validateVariant(v Variant, factors []string) error {
+	var f fieldErrors
+	if !keyRE.MatchString(v.Key) {
+		f.add("key", "must be 1 to 80 lowercase letters, digits, '-' or '_', starting with a letter or digit")
+	}
+	if v.Name == "" || len(v.Name) > 200 {
+		f.add("name", "must be 1 to 200 characters")
+	}
+	for factor, level := range v.Levels {
+		if !slices.Contains(factors, factor) {
+			f.add("levels."+factor, "the experiment has no factor %q (its factors: %s)", factor, strings.Join(factors, ", "))
+		} else if strings.TrimSpace(level) == "" || len(level) > 200 {
+			f.add("levels."+factor, "must be 1 to 200 characters")
+		}
+	}
+	if v.Weight < 0 || math.IsInf(v.Weight, 0) || math.IsNaN(v.Weight) {
+		f.add("weight", "must be 0 or more (0 means an equal share)")
+	}
+	for i, h := range v.Hashtags {
+		if strings.TrimSpace(strings.TrimPrefix(h, "#")) == "" || strings.ContainsAny(h, " \t\n") {
+			f.add(fmt.Sprintf("hashtags[%d]", i), "must be one hashtag without spaces")
+		}
+	}
+	if v.Format != "" && !slices.Contains(Formats, v.Format) {
+		f.add("format", "must be one of %s", strings.Join(Formats, ", "))
+	}
+	if pt := v.PostTime; pt != nil {
+		if !clockRE.MatchString(pt.Start) {
+			f.add("post_time.start", "must be a local time HH:MM")
+		}
+		if pt.End != "" && !clockRE.MatchString(pt.End) {
+			f.add("post_time.end", "must be a local time HH:MM")
+		}
+		if _, err := time.LoadLocation(pt.Timezone); err != nil || pt.Timezone == "" {
+			f.add("post_time.timezone", "must be an IANA time zone such as Europe/Zurich")
+		}
+	}
+	return f.err()
+}
+
+// draftExperiment loads and locks the experiment, and refuses unless it is a draft.
+func draftExperiment(tx Tx, p Principal, idOrKey string) (Experiment, error) {
+	e, err := tx.GetExperiment(p.WorkspaceID, idOrKey, true)
+	if err != nil {
+		return Experiment{}, err
+	}
+	if e.Status != StatusDraft {
+		return Experiment{}, Errorf(ECONFLICT, "variants can change only while the experiment is draft; it is %s", e.Status)
+	}
+	return e, nil
+}
+
+// CreateVariant adds a variant to a draft experiment.
+func (s *Service) CreateVariant(ctx context.Context, p Principal, experiment string, in VariantInput) (Variant, error) {
+	v := Variant{ID: NewID(), WorkspaceID: p.WorkspaceID, Key: in.Key, Name: strings.TrimSpace(in.Name),
+		IsControl: in.IsControl, Levels: in.Levels, Weight: orDefault(in.Weight, 0),
+		Hashtags: orEmpty(in.Hashtags), Format: in.Format, PostTime: in.PostTime, CreatedAt: s.Now()}
+	if v.Levels == nil {
+		v.Levels = map[string]string{}
+	}
+	err := s.tx(ctx, func(tx Tx) error {
+		e, err := draftExperiment(tx, p, experiment)
+		if err != nil {
+			return err
+		}
+		v.ExperimentID = e.ID
+		if err := validateVariant(v, e.Factors); err != nil {
+			return err
+		}
+		return tx.InsertVariant(v)
+	})
+	return v, err
+}
+
+// ListVariants lists an experiment's variants in creation order.
+func (s *Service) ListVariants(ctx context.Context, p Principal, experiment string) ([]Variant, error) {
+	var vs []Variant
+	err := s.tx(ctx, func(tx Tx) error {
+		e, err := tx.GetExperiment(p.WorkspaceID, experiment, false)
+		if err != nil {
+			return err
+		}
+		vs, err = tx.ListVariants(p.WorkspaceID, e.ID)
+		return err
+	})
+	return vs, err
+}
+
+// PatchVariant changes a variant of a draft experiment. Making it the control takes the role
+// from the variant that had it, in the same transaction.
+func (s *Service) PatchVariant(ctx context.Context, p Principal, experiment, variant string, patch VariantPatch) (Variant, error) {
+	var v Variant
+	err := s.tx(ctx, func(tx Tx) error {
+		e, err := draftExperiment(tx, p, experiment)
+		if err != nil {
+			return err
+		}
+		if v, err = tx.GetVariant(p.WorkspaceID, e.ID, variant); err != nil {
+			return err
+		}
+		wasControl := v.IsControl
+		applyVariantPatch(&v, patch)
+		if err := validateVariant(v, e.Factors); err != nil {
+			return err
+		}
+		if v.IsControl && !wasControl {
+			if err := demoteControl(tx, e); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateVariant(v)
+	})
+	return v, err
+}
+
+func applyVariantPatch(v *Variant, p VariantPatch) {
+	setIf(&v.Key, p.Key)
+	if p.Name != nil {
+		v.Name = strings.TrimSpace(*p.Name)
+	}
+	setIf(&v.IsControl, p.IsControl)
+	if p.Levels != nil {
+		v.Levels = *p.Levels
+		if v.Levels == nil {
+			v.Levels = map[string]string{}
+		}
+	}
+	setIf(&v.Weight, p.Weight)
+	if p.Hashtags != nil {
+		v.Hashtags = orEmpty(*p.Hashtags)
+	}
+	setIf(&v.Format, p.Format)
+	if p.PostTime != nil {
+		v.PostTime = p.PostTime
+	}
+}
+
+func demoteControl(tx Tx, e Experiment) error {
+	vs, err := tx.ListVariants(e.WorkspaceID, e.ID)
+	if err != nil {
+		return err
+	}
+	for _, other := range vs {
+		if other.IsControl {
+			other.IsControl = false
+			if err := tx.UpdateVariant(other); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// DeleteVariant removes a variant of a draft experiment that has no posts.
+func (s *Service) DeleteVariant(ctx context.Context, p Principal, experiment, variant string) error {
+	return s.tx(ctx, func(tx Tx) error {
+		e, err := draftExperiment(tx, p, experiment)
+		if err != nil {
+			return err
+		}
+		v, err := tx.GetVariant(p.WorkspaceID, e.ID, variant)
+		if err != nil {
+			return err
+		}
+		return tx.DeleteVariant(p.WorkspaceID, v.ID)
+	})
+}

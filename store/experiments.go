@@ -1,0 +1,246 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"postlab/experiments"
+)
+
+type experimentRow struct {
+	ID               string     `gorm:"column:id;primaryKey"`
+	WorkspaceID      string     `gorm:"column:workspace_id"`
+	Key              string     `gorm:"column:key"`
+	Name             string     `gorm:"column:name"`
+	Hypothesis       string     `gorm:"column:hypothesis"`
+	Platform         string     `gorm:"column:platform"`
+	Status           string     `gorm:"column:status"`
+	PrimaryMetric    string     `gorm:"column:primary_metric"`
+	SecondaryMetrics string     `gorm:"column:secondary_metrics"` // JSON array
+	RatioMetrics     string     `gorm:"column:ratio_metrics"`     // JSON array
+	HorizonHours     float64    `gorm:"column:horizon_hours"`
+	HorizonTolerance float64    `gorm:"column:horizon_tolerance"`
+	Alpha            float64    `gorm:"column:alpha"`
+	Correction       string     `gorm:"column:correction"`
+	MDE              float64    `gorm:"column:mde"`
+	Factors          string     `gorm:"column:factors"` // JSON array
+	Version          int        `gorm:"column:version"`
+	CreatedAt        time.Time  `gorm:"column:created_at;autoCreateTime:false"`
+	UpdatedAt        time.Time  `gorm:"column:updated_at;autoUpdateTime:false"`
+	StartedAt        *time.Time `gorm:"column:started_at"`
+	ConcludedAt      *time.Time `gorm:"column:concluded_at"`
+	Decision         *string    `gorm:"column:decision"` // JSON Conclusion
+}
+
+func (experimentRow) TableName() string { return "experiments" }
+
+func fromExperiment(e experiments.Experiment) (experimentRow, error) {
+	row := experimentRow{
+		ID:               e.ID,
+		WorkspaceID:      e.WorkspaceID,
+		Key:              e.Key,
+		Name:             e.Name,
+		Hypothesis:       e.Hypothesis,
+		Platform:         e.Platform,
+		Status:           string(e.Status),
+		PrimaryMetric:    e.PrimaryMetric,
+		HorizonHours:     e.HorizonHours,
+		HorizonTolerance: e.HorizonTolerance,
+		Alpha:            e.Alpha,
+		Correction:       e.Correction,
+		MDE:              e.MDE,
+		Version:          e.Version,
+		CreatedAt:        createdAt(e.CreatedAt),
+		UpdatedAt:        createdAt(e.UpdatedAt),
+		StartedAt:        dbTimePtr(e.StartedAt),
+		ConcludedAt:      dbTimePtr(e.ConcludedAt),
+	}
+	var err error
+	if row.SecondaryMetrics, err = encodeJSON(e.SecondaryMetrics, "[]"); err != nil {
+		return row, fmt.Errorf("encode secondary_metrics: %w", err)
+	}
+	if row.RatioMetrics, err = encodeJSON(e.RatioMetrics, "[]"); err != nil {
+		return row, fmt.Errorf("encode ratio_metrics: %w", err)
+	}
+	if row.Factors, err = encodeJSON(e.Factors, "[]"); err != nil {
+		return row, fmt.Errorf("encode factors: %w", err)
+	}
+	if row.Decision, err = encodeNullJSON(e.Decision); err != nil {
+		return row, fmt.Errorf("encode decision: %w", err)
+	}
+	return row, nil
+}
+
+func (r experimentRow) toDomain() (experiments.Experiment, error) {
+	e := experiments.Experiment{
+		ID:               r.ID,
+		WorkspaceID:      r.WorkspaceID,
+		Key:              r.Key,
+		Name:             r.Name,
+		Hypothesis:       r.Hypothesis,
+		Platform:         r.Platform,
+		Status:           experiments.Status(r.Status),
+		PrimaryMetric:    r.PrimaryMetric,
+		SecondaryMetrics: []string{},
+		RatioMetrics:     []experiments.RatioMetric{},
+		HorizonHours:     r.HorizonHours,
+		HorizonTolerance: r.HorizonTolerance,
+		Alpha:            r.Alpha,
+		Correction:       r.Correction,
+		MDE:              r.MDE,
+		Factors:          []string{},
+		Version:          r.Version,
+		CreatedAt:        r.CreatedAt.UTC(),
+		UpdatedAt:        r.UpdatedAt.UTC(),
+		StartedAt:        utcPtr(r.StartedAt),
+		ConcludedAt:      utcPtr(r.ConcludedAt),
+	}
+	if err := decodeJSON(&r.SecondaryMetrics, &e.SecondaryMetrics); err != nil {
+		return e, fmt.Errorf("decode secondary_metrics of experiment %s: %w", r.ID, err)
+	}
+	if err := decodeJSON(&r.RatioMetrics, &e.RatioMetrics); err != nil {
+		return e, fmt.Errorf("decode ratio_metrics of experiment %s: %w", r.ID, err)
+	}
+	if err := decodeJSON(&r.Factors, &e.Factors); err != nil {
+		return e, fmt.Errorf("decode factors of experiment %s: %w", r.ID, err)
+	}
+	if r.Decision != nil {
+		e.Decision = new(experiments.Conclusion)
+		if err := decodeJSON(r.Decision, e.Decision); err != nil {
+			return e, fmt.Errorf("decode decision of experiment %s: %w", r.ID, err)
+		}
+	}
+	return e, nil
+}
+
+// mutable lists the columns UpdateExperiment writes: all but the id, the workspace and the
+// creation time.
+func (r experimentRow) mutable() map[string]any {
+	return map[string]any{
+		"key":               r.Key,
+		"name":              r.Name,
+		"hypothesis":        r.Hypothesis,
+		"platform":          r.Platform,
+		"status":            r.Status,
+		"primary_metric":    r.PrimaryMetric,
+		"secondary_metrics": r.SecondaryMetrics,
+		"ratio_metrics":     r.RatioMetrics,
+		"horizon_hours":     r.HorizonHours,
+		"horizon_tolerance": r.HorizonTolerance,
+		"alpha":             r.Alpha,
+		"correction":        r.Correction,
+		"mde":               r.MDE,
+		"factors":           r.Factors,
+		"version":           r.Version,
+		"updated_at":        r.UpdatedAt,
+		"started_at":        r.StartedAt,
+		"concluded_at":      r.ConcludedAt,
+		"decision":          r.Decision,
+	}
+}
+
+// experimentError turns a failed write of experiment e into a domain error where it is one.
+func experimentError(err error, e experiments.Experiment, op string) error {
+	switch v := violationOf(err); {
+	case v.is(uniqueExperimentKey):
+		return conflict("an experiment with key %q already exists", e.Key)
+	case v.kind == uniqueViolation:
+		return conflict("an experiment with id %q already exists", e.ID)
+	case v.kind == foreignKeyViolation:
+		return notFound("workspace")
+	case v.kind == checkViolation:
+		return invalidValue(v)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func (t *tx) InsertExperiment(e experiments.Experiment) error {
+	row, err := fromExperiment(e)
+	if err != nil {
+		return fmt.Errorf("insert experiment: %w", err)
+	}
+	if err := t.db.Create(&row).Error; err != nil {
+		return experimentError(err, e, "insert experiment")
+	}
+	return nil
+}
+
+// GetExperiment finds the experiment whose id, or else whose key, is idOrKey.
+func (t *tx) GetExperiment(workspaceID, idOrKey string, forUpdate bool) (experiments.Experiment, error) {
+	q := t.db.Where("workspace_id = ? AND (id = ? OR key = ?)", workspaceID, idOrKey, idOrKey).
+		Order(clause.OrderBy{Expression: clause.Expr{
+			SQL:                "CASE WHEN id = ? THEN 0 ELSE 1 END",
+			Vars:               []any{idOrKey},
+			WithoutParentheses: true,
+		}})
+	// SQLite needs no lock: the transaction began IMMEDIATE and so already excludes writers.
+	if forUpdate && t.dialect == DialectPostgres {
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
+	var row experimentRow
+	if err := take(q, &row, "experiment", "get experiment"); err != nil {
+		return experiments.Experiment{}, err
+	}
+	return row.toDomain()
+}
+
+func (t *tx) ListExperiments(workspaceID string, f experiments.ExperimentFilter) ([]experiments.Experiment, error) {
+	q := t.db.Where("workspace_id = ?", workspaceID)
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.Platform != "" {
+		q = q.Where("platform = ?", f.Platform)
+	}
+	var rows []experimentRow
+	if err := paged(q, "id", f.Page).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list experiments: %w", err)
+	}
+	list := make([]experiments.Experiment, len(rows))
+	for i, r := range rows {
+		e, err := r.toDomain()
+		if err != nil {
+			return nil, err
+		}
+		list[i] = e
+	}
+	return list, nil
+}
+
+// UpdateExperiment writes every mutable field of e as given, Version and UpdatedAt included:
+// the caller decides them.
+func (t *tx) UpdateExperiment(e experiments.Experiment) error {
+	row, err := fromExperiment(e)
+	if err != nil {
+		return fmt.Errorf("update experiment: %w", err)
+	}
+	res := t.db.Model(&experimentRow{}).
+		Where("workspace_id = ? AND id = ?", e.WorkspaceID, e.ID).
+		Updates(row.mutable())
+	if res.Error != nil {
+		return experimentError(res.Error, e, "update experiment")
+	}
+	if res.RowsAffected == 0 {
+		return notFound("experiment")
+	}
+	return nil
+}
+
+// DeleteExperiment deletes the experiment with its variants, posts and snapshots.
+func (t *tx) DeleteExperiment(workspaceID, id string) error {
+	// Posts go first: they hold their variant (ON DELETE RESTRICT), and whether the cascade from
+	// the experiment reaches a post before its variant is up to each database.
+	if err := t.db.Where("workspace_id = ? AND experiment_id = ?", workspaceID, id).Delete(&postRow{}).Error; err != nil {
+		return fmt.Errorf("delete posts of experiment: %w", err)
+	}
+	res := t.db.Where("workspace_id = ? AND id = ?", workspaceID, id).Delete(&experimentRow{})
+	if res.Error != nil {
+		return fmt.Errorf("delete experiment: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return notFound("experiment")
+	}
+	return nil
+}

@@ -1,0 +1,236 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"postlab/experiments"
+)
+
+// snapshotRow is one snapshot. A nil metric is NULL: unknown, never 0.
+type snapshotRow struct {
+	PostID           string    `gorm:"column:post_id;primaryKey"`
+	WorkspaceID      string    `gorm:"column:workspace_id"`
+	ObservedAt       time.Time `gorm:"column:observed_at;primaryKey"`
+	Views            *int64    `gorm:"column:views"`
+	Reach            *int64    `gorm:"column:reach"`
+	Likes            *int64    `gorm:"column:likes"`
+	Comments         *int64    `gorm:"column:comments"`
+	Shares           *int64    `gorm:"column:shares"`
+	Saves            *int64    `gorm:"column:saves"`
+	FollowersGained  *int64    `gorm:"column:followers_gained"`
+	ProfileViews     *int64    `gorm:"column:profile_views"`
+	WatchTimeSeconds *float64  `gorm:"column:watch_time_seconds"`
+	AvgWatchSeconds  *float64  `gorm:"column:avg_watch_seconds"`
+	CompletionRate   *float64  `gorm:"column:completion_rate"`
+	Custom           *string   `gorm:"column:custom"` // JSON object
+}
+
+func (snapshotRow) TableName() string { return "snapshots" }
+
+// snapshotColumns are the columns UpsertSnapshots writes, in the order of values; all after
+// the key (post_id, workspace_id, observed_at) are replaced when the snapshot exists.
+var snapshotColumns = []string{
+	"post_id", "workspace_id", "observed_at",
+	"views", "reach", "likes", "comments", "shares", "saves", "followers_gained", "profile_views",
+	"watch_time_seconds", "avg_watch_seconds", "completion_rate", "custom",
+}
+
+func (r *snapshotRow) values() []any {
+	return []any{
+		r.PostID, r.WorkspaceID, r.ObservedAt,
+		r.Views, r.Reach, r.Likes, r.Comments, r.Shares, r.Saves, r.FollowersGained, r.ProfileViews,
+		r.WatchTimeSeconds, r.AvgWatchSeconds, r.CompletionRate, r.Custom,
+	}
+}
+
+func fromSnapshot(s experiments.Snapshot) (snapshotRow, error) {
+	row := snapshotRow{
+		PostID:           s.PostID,
+		WorkspaceID:      s.WorkspaceID,
+		ObservedAt:       dbTime(s.ObservedAt),
+		Views:            s.Views,
+		Reach:            s.Reach,
+		Likes:            s.Likes,
+		Comments:         s.Comments,
+		Shares:           s.Shares,
+		Saves:            s.Saves,
+		FollowersGained:  s.FollowersGained,
+		ProfileViews:     s.ProfileViews,
+		WatchTimeSeconds: s.WatchTimeSeconds,
+		AvgWatchSeconds:  s.AvgWatchSeconds,
+		CompletionRate:   s.CompletionRate,
+	}
+	if len(s.Custom) > 0 {
+		var err error
+		if row.Custom, err = encodeNullJSON(s.Custom); err != nil {
+			return row, fmt.Errorf("encode custom metrics: %w", err)
+		}
+	}
+	return row, nil
+}
+
+func (r snapshotRow) toDomain() (experiments.Snapshot, error) {
+	s := experiments.Snapshot{
+		PostID:           r.PostID,
+		WorkspaceID:      r.WorkspaceID,
+		ObservedAt:       r.ObservedAt.UTC(),
+		Views:            r.Views,
+		Reach:            r.Reach,
+		Likes:            r.Likes,
+		Comments:         r.Comments,
+		Shares:           r.Shares,
+		Saves:            r.Saves,
+		FollowersGained:  r.FollowersGained,
+		ProfileViews:     r.ProfileViews,
+		WatchTimeSeconds: r.WatchTimeSeconds,
+		AvgWatchSeconds:  r.AvgWatchSeconds,
+		CompletionRate:   r.CompletionRate,
+	}
+	if err := decodeJSON(r.Custom, &s.Custom); err != nil {
+		return s, fmt.Errorf("decode custom metrics of post %s: %w", r.PostID, err)
+	}
+	return s, nil
+}
+
+// UpsertSnapshots writes the snapshots with multi-row INSERT … ON CONFLICT DO UPDATE
+// statements, each as large as the dialect's parameter limit allows. A snapshot at an existing
+// (post_id, observed_at) replaces it whole; within ss, the last one at a (post_id, observed_at)
+// wins. A snapshot whose post is not in its workspace is ENOTFOUND and nothing is written.
+func (t *tx) UpsertSnapshots(ss []experiments.Snapshot) error {
+	rows, err := snapshotRows(ss)
+	if err != nil {
+		return fmt.Errorf("upsert snapshots: %w", err)
+	}
+	if err := t.checkPostsOwned(rows); err != nil {
+		return err
+	}
+	perStatement := maxParams(t.dialect) / len(snapshotColumns)
+	return chunks(len(rows), perStatement, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*len(snapshotColumns))
+		for i := lo; i < hi; i++ {
+			args = append(args, rows[i].values()...)
+		}
+		err := t.db.Exec(upsertSnapshotsSQL(hi-lo), args...).Error
+		if err == nil {
+			return nil
+		}
+		switch v := violationOf(err); v.kind {
+		case foreignKeyViolation:
+			return notFound("post")
+		case checkViolation:
+			return invalidValue(v)
+		}
+		return fmt.Errorf("upsert snapshots: %w", err)
+	})
+}
+
+// snapshotRows converts ss to rows, keeping only the last snapshot at each (post, instant):
+// PostgreSQL refuses a statement that would update the same row twice.
+func snapshotRows(ss []experiments.Snapshot) ([]snapshotRow, error) {
+	type key struct {
+		post string
+		at   int64 // µs since 1970
+	}
+	index := make(map[key]int, len(ss))
+	rows := make([]snapshotRow, 0, len(ss))
+	for _, s := range ss {
+		row, err := fromSnapshot(s)
+		if err != nil {
+			return nil, err
+		}
+		k := key{row.PostID, row.ObservedAt.UnixMicro()}
+		if i, ok := index[k]; ok {
+			rows[i] = row
+			continue
+		}
+		index[k] = len(rows)
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// checkPostsOwned checks that every row's post belongs to the row's workspace. The foreign key
+// only says that the post exists, in whichever workspace.
+func (t *tx) checkPostsOwned(rows []snapshotRow) error {
+	byWorkspace := map[string][]string{}
+	for _, r := range rows {
+		byWorkspace[r.WorkspaceID] = append(byWorkspace[r.WorkspaceID], r.PostID)
+	}
+	for workspaceID, ids := range byWorkspace {
+		ids = distinct(ids)
+		found := make(map[string]bool, len(ids))
+		err := chunks(len(ids), maxParams(t.dialect)-1, func(lo, hi int) error {
+			var part []string
+			err := t.db.Model(&postRow{}).Where("workspace_id = ? AND id IN ?", workspaceID, ids[lo:hi]).
+				Pluck("id", &part).Error
+			for _, id := range part {
+				found[id] = true
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("upsert snapshots: find posts: %w", err)
+		}
+		for _, id := range ids {
+			if !found[id] {
+				return experiments.Errorf(experiments.ENOTFOUND, "post %q not found", id)
+			}
+		}
+	}
+	return nil
+}
+
+// upsertSnapshotsSQL is the statement that upserts n snapshots.
+func upsertSnapshotsSQL(n int) string {
+	row := "(" + strings.Repeat("?, ", len(snapshotColumns)-1) + "?)"
+	var b strings.Builder
+	b.Grow(n*(len(row)+2) + 512)
+	b.WriteString("INSERT INTO snapshots (")
+	b.WriteString(strings.Join(snapshotColumns, ", "))
+	b.WriteString(") VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(" ON CONFLICT (post_id, observed_at) DO UPDATE SET ")
+	for i, c := range snapshotColumns[3:] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c + " = excluded." + c)
+	}
+	return b.String()
+}
+
+// ListSnapshots lists a post's snapshots by observed_at, after p.After (RFC 3339) when given.
+func (t *tx) ListSnapshots(workspaceID, postID string, p experiments.Page) ([]experiments.Snapshot, error) {
+	q := t.db.Where("workspace_id = ? AND post_id = ?", workspaceID, postID)
+	if p.After != "" {
+		after, err := time.Parse(time.RFC3339Nano, p.After)
+		if err != nil {
+			return nil, experiments.Invalid(experiments.FieldError{Field: "cursor", Message: "is not a valid position in the list"})
+		}
+		q = q.Where("observed_at > ?", dbTime(after))
+	}
+	q = q.Order("observed_at")
+	if p.Limit > 0 {
+		q = q.Limit(p.Limit)
+	}
+	var rows []snapshotRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list snapshots: %w", err)
+	}
+	list := make([]experiments.Snapshot, len(rows))
+	for i, r := range rows {
+		s, err := r.toDomain()
+		if err != nil {
+			return nil, err
+		}
+		list[i] = s
+	}
+	return list, nil
+}

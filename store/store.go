@@ -1,0 +1,159 @@
+// Package store keeps postlab's data in PostgreSQL or in an SQLite file. It is the only package
+// that imports GORM: it implements experiments.Store, applies the embedded migrations with goose
+// and turns constraint violations into domain errors.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+
+	"postlab/experiments"
+)
+
+// Dialects, as experiments.Store.Dialect names them.
+const (
+	DialectPostgres = "postgres"
+	DialectSQLite   = "sqlite"
+)
+
+// DefaultSQLitePath is where the data lives when no database URL is given.
+const DefaultSQLitePath = "./postlab.db"
+
+// PostgreSQL pool. Every request holds at most one connection (one transaction), so the pool
+// bounds how many requests one instance works on at once; several instances share the server's
+// max_connections (100 by default).
+const (
+	postgresMaxOpenConns    = 20
+	postgresMaxIdleConns    = 10
+	postgresConnMaxLifetime = 30 * time.Minute
+	postgresConnMaxIdleTime = 5 * time.Minute
+)
+
+// sqliteParams are added to every SQLite file name. Writers are serialised by SQLite itself:
+// BEGIN IMMEDIATE takes the write lock when a transaction starts, so a transaction that reads
+// and then writes never fails with "database is locked" halfway; busy_timeout makes a second
+// process (postlab migrate, postlab key create) wait for the lock instead of failing; WAL lets
+// such a process read while the server writes. Foreign keys are off in SQLite unless asked for.
+const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+
+// slowQuery is how long a statement may take before it is logged as slow.
+const slowQuery = time.Second
+
+// DB is a connection pool to one database. It implements experiments.Store.
+type DB struct {
+	gorm    *gorm.DB
+	sql     *sql.DB
+	dialect string
+	log     *slog.Logger
+}
+
+var _ experiments.Store = (*DB)(nil)
+
+// Open connects to the database named by databaseURL: a postgres:// or postgresql:// URL selects
+// PostgreSQL, any other value is the path of an SQLite file (created if missing), and an empty
+// one means DefaultSQLitePath. It does not migrate: call Migrate.
+func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	dialect, dialector := dialectorFor(databaseURL)
+	g, err := gorm.Open(dialector, &gorm.Config{
+		Logger:                 queryLogger{log: logger, slow: slowQuery},
+		SkipDefaultTransaction: true, // every write already runs inside Tx
+		DisableAutomaticPing:   true, // pinged below, with ctx
+		NowFunc:                func() time.Time { return dbTime(time.Now()) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	configurePool(sqlDB, dialect)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	logger.Info("database opened", "dialect", dialect)
+	return &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger}, nil
+}
+
+func dialectorFor(databaseURL string) (string, gorm.Dialector) {
+	lower := strings.ToLower(databaseURL)
+	if strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") {
+		return DialectPostgres, postgres.New(postgres.Config{DSN: databaseURL})
+	}
+	path := databaseURL
+	if path == "" {
+		path = DefaultSQLitePath
+	}
+	return DialectSQLite, sqlite.Open(sqliteDSN(path))
+}
+
+// sqliteDSN adds sqliteParams to a file path, which may already carry parameters of its own.
+func sqliteDSN(path string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + sqliteParams
+}
+
+// configurePool sizes the pool. SQLite gets one connection: every transaction begins IMMEDIATE
+// and so holds the database's single write lock for its whole life, which means a second
+// connection could only wait in SQLite's busy loop (sleeping up to 100 ms between tries) where
+// database/sql's queue hands the connection over as soon as it is free. It also keeps the
+// connection, and any in-memory database, for the life of the pool.
+func configurePool(db *sql.DB, dialect string) {
+	if dialect == DialectSQLite {
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+		return
+	}
+	db.SetMaxOpenConns(postgresMaxOpenConns)
+	db.SetMaxIdleConns(postgresMaxIdleConns)
+	db.SetConnMaxLifetime(postgresConnMaxLifetime)
+	db.SetConnMaxIdleTime(postgresConnMaxIdleTime)
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s database: %w", db.dialect, err)
+	}
+	return nil
+}
+
+// Dialect names the database: "postgres" or "sqlite".
+func (db *DB) Dialect() string { return db.dialect }
+
+// Close releases the connection pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Tx runs fn in one transaction, committed when fn returns nil and rolled back when it returns
+// an error or panics.
+func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
+	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&tx{db: g, dialect: db.dialect})
+	})
+}
+
+// tx is one transaction's view of the store. Every query goes through db, the transaction's
+// handle, never through the pool.
+type tx struct {
+	db      *gorm.DB
+	dialect string
+}
+
+var _ experiments.Tx = (*tx)(nil)

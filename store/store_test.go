@@ -1,0 +1,275 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"postlab/experiments"
+	"postlab/store"
+)
+
+func TestMigrateTwice(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		ws := seedWorkspace(t, db) // storetest.Open has migrated once
+		if err := db.Migrate(context.Background()); err != nil {
+			t.Fatalf("second Migrate() = %v, want nil", err)
+		}
+		inTx(t, db, func(tx experiments.Tx) error {
+			_, err := tx.WorkspaceByID(ws.ID)
+			return err
+		})
+	})
+}
+
+func TestPingAndDialect(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		if err := db.Ping(context.Background()); err != nil {
+			t.Errorf("Ping() = %v, want nil", err)
+		}
+		if got := db.Dialect(); got != store.DialectPostgres && got != store.DialectSQLite {
+			t.Errorf("Dialect() = %q, want postgres or sqlite", got)
+		}
+	})
+}
+
+func TestOpenDefaultsToSQLiteFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	db, err := store.Open(context.Background(), "", nil)
+	if err != nil {
+		t.Fatalf("Open(\"\") = %v", err)
+	}
+	defer db.Close()
+	if got := db.Dialect(); got != store.DialectSQLite {
+		t.Errorf("Open(\"\").Dialect() = %q, want sqlite", got)
+	}
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate() = %v", err)
+	}
+	if _, err := os.Stat("postlab.db"); err != nil {
+		t.Errorf("Open(\"\") did not create ./postlab.db: %v", err)
+	}
+}
+
+func TestForeignKeysEnforced(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		w := seedWorld(t, db)
+		orphan := newVariant(w.exp, "orphan", false)
+		orphan.ExperimentID = newID()
+		err := txErr(db, func(tx experiments.Tx) error { return tx.InsertVariant(orphan) })
+		wantCode(t, err, experiments.ENOTFOUND)
+
+		p := newPost(w.control, "1")
+		p.VariantID = newID()
+		err = txErr(db, func(tx experiments.Tx) error { return tx.InsertPost(p) })
+		wantCode(t, err, experiments.ENOTFOUND)
+	})
+}
+
+func TestRollback(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		ws := experiments.Workspace{ID: newID(), Name: "rolled-back", CreatedAt: at(0)}
+		e := newExperiment(ws.ID, "rolled-back")
+		failure := errors.New("the request failed")
+		err := txErr(db, func(tx experiments.Tx) error {
+			if err := tx.CreateWorkspace(ws); err != nil {
+				return err
+			}
+			if err := tx.InsertExperiment(e); err != nil {
+				return err
+			}
+			if _, err := tx.Secret("rolled-back"); err != nil {
+				return err
+			}
+			return failure
+		})
+		if !errors.Is(err, failure) {
+			t.Fatalf("Tx() = %v, want the error fn returned", err)
+		}
+
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Tx(fn that panics) did not panic")
+				}
+			}()
+			_ = txErr(db, func(tx experiments.Tx) error {
+				if err := tx.CreateWorkspace(ws); err != nil {
+					return err
+				}
+				panic("boom")
+			})
+		}()
+
+		inTx(t, db, func(tx experiments.Tx) error {
+			if n, err := tx.CountWorkspaces(); err != nil || n != 0 {
+				t.Errorf("CountWorkspaces() = %d, %v, want 0 after rollbacks", n, err)
+			}
+			_, err := tx.GetExperiment(ws.ID, e.ID, false)
+			wantCode(t, err, experiments.ENOTFOUND)
+			return nil
+		})
+	})
+}
+
+// TestConcurrentReadThenWrite runs 8 writers × 50 transactions that each read an experiment
+// and write it back with its version bumped. SQLite must not answer "database is locked" and
+// neither database may lose an update.
+func TestConcurrentReadThenWrite(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		w := seedWorld(t, db)
+		const writers, perWriter = 8, 50
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*perWriter)
+		for range writers {
+			wg.Go(func() {
+				for range perWriter {
+					errs <- txErr(db, func(tx experiments.Tx) error {
+						e, err := tx.GetExperiment(w.ws.ID, w.exp.Key, true)
+						if err != nil {
+							return err
+						}
+						e.Version++
+						return tx.UpdateExperiment(e)
+					})
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("concurrent transaction: %v", err)
+			}
+		}
+		inTx(t, db, func(tx experiments.Tx) error {
+			e, err := tx.GetExperiment(w.ws.ID, w.exp.ID, false)
+			if want := 1 + writers*perWriter; err != nil || e.Version != want {
+				t.Errorf("version after %d increments = %d, %v, want %d", writers*perWriter, e.Version, err, want)
+			}
+			return nil
+		})
+	})
+}
+
+// TestSQLiteTwoPools is TestConcurrentReadThenWrite across two pools on one file, as when
+// `postlab key create` runs next to the server: the pools contend for SQLite's lock, which
+// BEGIN IMMEDIATE and busy_timeout must turn into waiting, not "database is locked".
+func TestSQLiteTwoPools(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	ctx := context.Background()
+	var dbs [2]*store.DB
+	for i := range dbs {
+		db, err := store.Open(ctx, path, nil)
+		if err != nil {
+			t.Fatalf("Open(%s) = %v", path, err)
+		}
+		defer db.Close()
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatalf("Migrate() = %v", err)
+		}
+		dbs[i] = db
+	}
+	w := seedWorld(t, dbs[0])
+	const writers, perWriter = 8, 50
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*perWriter)
+	for i := range writers {
+		db := dbs[i%2]
+		wg.Go(func() {
+			for range perWriter {
+				errs <- txErr(db, func(tx experiments.Tx) error {
+					e, err := tx.GetExperiment(w.ws.ID, w.exp.ID, true)
+					if err != nil {
+						return err
+					}
+					e.Version++
+					return tx.UpdateExperiment(e)
+				})
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	locked := 0
+	for err := range errs {
+		if err != nil && strings.Contains(err.Error(), "locked") {
+			locked++
+		} else if err != nil {
+			t.Errorf("concurrent transaction: %v", err)
+		}
+	}
+	if locked > 0 {
+		t.Errorf("%d of %d transactions failed with \"database is locked\"", locked, writers*perWriter)
+	}
+	inTx(t, dbs[1], func(tx experiments.Tx) error {
+		e, err := tx.GetExperiment(w.ws.ID, w.exp.ID, false)
+		if want := 1 + writers*perWriter; err != nil || e.Version != want {
+			t.Errorf("version after %d increments = %d, %v, want %d", writers*perWriter, e.Version, err, want)
+		}
+		return nil
+	})
+}
+
+func TestSecret(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		var first, again, other []byte
+		inTx(t, db, func(tx experiments.Tx) (err error) {
+			first, err = tx.Secret("cursor")
+			return err
+		})
+		inTx(t, db, func(tx experiments.Tx) (err error) {
+			if again, err = tx.Secret("cursor"); err != nil {
+				return err
+			}
+			other, err = tx.Secret("other")
+			return err
+		})
+		if len(first) != 32 {
+			t.Errorf("len(Secret(cursor)) = %d, want 32", len(first))
+		}
+		if string(first) != string(again) {
+			t.Errorf("Secret(cursor) changed between calls: %x, then %x", first, again)
+		}
+		if string(first) == string(other) {
+			t.Errorf("Secret(cursor) = Secret(other) = %x, want different secrets", first)
+		}
+
+		// Instances starting together agree on one secret.
+		var wg sync.WaitGroup
+		got := make([][]byte, 8)
+		for i := range got {
+			wg.Go(func() {
+				inTx(t, db, func(tx experiments.Tx) (err error) {
+					got[i], err = tx.Secret("race")
+					return err
+				})
+			})
+		}
+		wg.Wait()
+		for i := range got {
+			if string(got[i]) != string(got[0]) {
+				t.Fatalf("concurrent Secret(race) answers differ: %x and %x", got[0], got[i])
+			}
+		}
+	})
+}
+
+func TestCountWorkspaces(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		for i := range 3 {
+			inTx(t, db, func(tx experiments.Tx) error {
+				n, err := tx.CountWorkspaces()
+				if err != nil || n != int64(i) {
+					t.Errorf("CountWorkspaces() = %d, %v, want %d", n, err, i)
+				}
+				return tx.CreateWorkspace(experiments.Workspace{ID: newID(), Name: fmt.Sprint("team ", i)})
+			})
+		}
+	})
+}
