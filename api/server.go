@@ -55,7 +55,7 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 		return nil, fmt.Errorf("load cursor secret: %w", err)
 	}
 	s := &Server{svc: svc, logger: logger, opts: opts, cursors: cursors{secret: secret},
-		limiter: newRateLimiter(opts.RateLimit, opts.RateBurst)}
+		limiter: newRateLimiter(opts.RateLimit, opts.RateBurst), freeze: svc.FreezeReport}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -105,13 +105,18 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 	v.POST("/posts/:post_id/snapshots", s.createSnapshot, editor)
 	v.GET("/posts/:post_id/snapshots", s.listSnapshots, viewer)
 	v.POST(`/snapshots\:batch`, s.batchSnapshots, editor)
+	v.POST("/experiments/:id/import", s.importFile, editor)
 
 	s.routesBeyondCore(v, viewer, editor)
 	return e, nil
 }
 
 // routesBeyondCore registers the report, import and planning endpoints.
-func (s *Server) routesBeyondCore(v *echo.Group, viewer, editor echo.MiddlewareFunc) {}
+func (s *Server) routesBeyondCore(v *echo.Group, viewer, editor echo.MiddlewareFunc) {
+	v.GET("/experiments/:id/report", s.getReport, viewer)
+	v.GET("/experiments/:id/report/chart.svg", s.getReportChart("svg", "image/svg+xml"), viewer)
+	v.GET("/experiments/:id/report/chart.png", s.getReportChart("png", "image/png"), viewer)
+}
 
 func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

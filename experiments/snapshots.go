@@ -119,7 +119,8 @@ func (s *Service) AddSnapshots(ctx context.Context, p Principal, postID string, 
 			return err
 		}
 		written = lastPerKey(snaps)
-		return tx.UpsertSnapshots(written)
+		_, err = tx.UpsertSnapshots(written)
+		return err
 	})
 	return written, err
 }

@@ -105,6 +105,7 @@ type Tx interface {
 
 	// Posts.
 	InsertPost(p Post) error // ECONFLICT on a duplicate (platform, external_id)
+	InsertPosts(p []Post) error // many at once, with multi-row statements
 	GetPost(workspaceID, id string) (Post, error)
 	ListPosts(workspaceID string, f PostFilter) ([]Post, error)
 	UpdatePost(p Post) error // writes every mutable field of the row p.ID
@@ -114,10 +115,16 @@ type Tx interface {
 	// that match nothing are simply absent from the answer.
 	ResolvePosts(workspaceID string, ids []string, refs []ExternalRef) ([]PostRef, error)
 	// UpsertSnapshots writes with multi-row statements; a snapshot at an existing
-	// (post_id, observed_at) replaces it whole.
-	UpsertSnapshots(s []Snapshot) error
+	// (post_id, observed_at) replaces it whole unless it holds the same numbers. It returns
+	// how many rows it inserted or changed.
+	UpsertSnapshots(s []Snapshot) (int64, error)
 	// ListSnapshots pages by observed_at: p.After is the RFC 3339 observed_at of the last row seen.
 	ListSnapshots(workspaceID, postID string, p Page) ([]Snapshot, error)
+
+	// Report. HorizonSnapshots reads every post of the experiment and, for each value of q, the
+	// snapshots that bracket the horizon (SPEC §1): two set-based queries, whatever the number
+	// of posts, that read no other snapshot into memory.
+	HorizonSnapshots(workspaceID string, q HorizonQuery) (HorizonData, error)
 
 	// Idempotency keys. ClaimIdempotency inserts rec (Status 0) and returns (nil, nil), or
 	// returns the record already stored under the same scope and key.

@@ -88,6 +88,15 @@ func maxParams(dialect string) int {
 	return 32766
 }
 
+// maxInList is how many parameters an IN list of one query may hold. On SQLite, where the
+// driver's binding takes time quadratic in the parameters, long lists are split.
+func maxInList(dialect string) int {
+	if dialect == DialectPostgres {
+		return 10000
+	}
+	return 500
+}
+
 // chunks splits n items into runs of at most size, calling fn with each run's bounds.
 func chunks(n, size int, fn func(lo, hi int) error) error {
 	for lo := 0; lo < n; lo += size {

@@ -230,8 +230,9 @@ func (t *tx) UpdateExperiment(e experiments.Experiment) error {
 
 // DeleteExperiment deletes the experiment with its variants, posts and snapshots.
 func (t *tx) DeleteExperiment(workspaceID, id string) error {
-	// Posts go first: they hold their variant (ON DELETE RESTRICT), and whether the cascade from
-	// the experiment reaches a post before its variant is up to each database.
+	// Posts go first, so that posts.variant_id's ON DELETE RESTRICT never depends on the order
+	// in which the database runs the two cascades from the experiment (to its variants, and to
+	// its posts).
 	if err := t.db.Where("workspace_id = ? AND experiment_id = ?", workspaceID, id).Delete(&postRow{}).Error; err != nil {
 		return fmt.Errorf("delete posts of experiment: %w", err)
 	}

@@ -165,3 +165,9 @@ func seedWorld(t testing.TB, db *store.DB) world {
 		treatment: seedVariant(t, db, e, "evening", false),
 	}
 }
+
+// upsert writes snapshots, dropping the count of rows changed.
+func upsert(tx experiments.Tx, ss []experiments.Snapshot) error {
+	_, err := tx.UpsertSnapshots(ss)
+	return err
+}

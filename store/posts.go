@@ -137,6 +137,32 @@ func (t *tx) InsertPost(p experiments.Post) error {
 	return nil
 }
 
+// InsertPosts creates many posts with multi-row statements.
+func (t *tx) InsertPosts(posts []experiments.Post) error {
+	rows := make([]postRow, len(posts))
+	for i, p := range posts {
+		var err error
+		if rows[i], err = fromPost(p); err != nil {
+			return fmt.Errorf("insert posts: %w", err)
+		}
+	}
+	return chunks(len(rows), postsPerStatement(t.dialect), func(lo, hi int) error {
+		if err := t.db.Create(rows[lo:hi]).Error; err != nil {
+			return postError(err, posts[lo], "insert posts")
+		}
+		return nil
+	})
+}
+
+// postsPerStatement keeps multi-row post inserts small on SQLite, whose driver binds
+// parameters in time quadratic in their number (see snapshotsPerStatement).
+func postsPerStatement(dialect string) int {
+	if dialect == DialectPostgres {
+		return 1000
+	}
+	return 16
+}
+
 // posts starts a query of posts with their variant's key.
 func (t *tx) posts(workspaceID string) *gorm.DB {
 	return t.db.Table("posts AS p").
@@ -238,12 +264,11 @@ func (t *tx) postRefs(workspaceID string) *gorm.DB {
 }
 
 // ResolvePosts finds the posts named by id or by external ref, each once, in id order. It takes
-// one query for the ids and one for the refs, more only when they outgrow a statement's
-// parameters.
+// one query for the ids and one for the refs, more only when they outgrow maxInList.
 func (t *tx) ResolvePosts(workspaceID string, ids []string, refs []experiments.ExternalRef) ([]experiments.PostRef, error) {
 	var rows []postRefRow
 	ids = distinct(ids)
-	err := chunks(len(ids), maxParams(t.dialect)-1, func(lo, hi int) error {
+	err := chunks(len(ids), maxInList(t.dialect), func(lo, hi int) error {
 		var part []postRefRow
 		if err := t.postRefs(workspaceID).Where("p.id IN ?", ids[lo:hi]).Find(&part).Error; err != nil {
 			return fmt.Errorf("resolve posts by id: %w", err)
@@ -254,7 +279,7 @@ func (t *tx) ResolvePosts(workspaceID string, ids []string, refs []experiments.E
 	if err != nil {
 		return nil, err
 	}
-	for _, cond := range refConditions(refs, maxParams(t.dialect)-1) {
+	for _, cond := range refConditions(refs, maxInList(t.dialect)) {
 		var part []postRefRow
 		if err := t.postRefs(workspaceID).Where(cond.SQL, cond.Vars...).Find(&part).Error; err != nil {
 			return nil, fmt.Errorf("resolve posts by external id: %w", err)

@@ -86,6 +86,7 @@ func TestPosts(t *testing.T) {
 		})
 
 		t.Run("count", func(t *testing.T) {
+			other := seedWorkspace(t, db)
 			inTx(t, db, func(tx experiments.Tx) error {
 				for _, tt := range []struct {
 					variant string
@@ -95,7 +96,7 @@ func TestPosts(t *testing.T) {
 						t.Errorf("CountPosts(variant %q) = %d, %v, want %d", tt.variant, n, err, tt.want)
 					}
 				}
-				if n, err := tx.CountPosts(seedWorkspace(t, db).ID, w.exp.ID, ""); err != nil || n != 0 {
+				if n, err := tx.CountPosts(other.ID, w.exp.ID, ""); err != nil || n != 0 {
 					t.Errorf("CountPosts(other workspace) = %d, %v, want 0", n, err)
 				}
 				return nil
@@ -156,7 +157,7 @@ func TestPosts(t *testing.T) {
 
 		t.Run("delete", func(t *testing.T) {
 			inTx(t, db, func(tx experiments.Tx) error {
-				return tx.UpsertSnapshots([]experiments.Snapshot{{PostID: p2.ID, WorkspaceID: w.ws.ID, ObservedAt: at(1), Views: ptr(int64(1))}})
+				return upsert(tx, []experiments.Snapshot{{PostID: p2.ID, WorkspaceID: w.ws.ID, ObservedAt: at(1), Views: ptr(int64(1))}})
 			})
 			inTx(t, db, func(tx experiments.Tx) error { return tx.DeletePost(w.ws.ID, p2.ID) })
 			inTx(t, db, func(tx experiments.Tx) error {
@@ -214,6 +215,27 @@ func TestResolvePosts(t *testing.T) {
 				return nil
 			})
 		}
+
+		// More than one IN list's worth of ids and refs.
+		many := seedPosts(t, db, w.control, 1200)
+		var ids []string
+		var refs []experiments.ExternalRef
+		for _, p := range many {
+			ids = append(ids, p.ID)
+			refs = append(refs, experiments.ExternalRef{Platform: p.Platform, ExternalID: p.ExternalID})
+		}
+		inTx(t, db, func(tx experiments.Tx) error {
+			for _, q := range []struct {
+				ids  []string
+				refs []experiments.ExternalRef
+			}{{ids, nil}, {nil, refs}} {
+				got, err := tx.ResolvePosts(w.ws.ID, q.ids, q.refs)
+				if err != nil || len(got) != len(many) || got[0].ID != many[0].ID || got[len(got)-1].ID != many[len(many)-1].ID {
+					t.Errorf("ResolvePosts(%d ids, %d refs) = %d posts, %v, want %d", len(q.ids), len(q.refs), len(got), err, len(many))
+				}
+			}
+			return nil
+		})
 
 		// The experiment's status comes along.
 		running := w.exp

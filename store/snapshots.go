@@ -95,35 +95,52 @@ func (r snapshotRow) toDomain() (experiments.Snapshot, error) {
 }
 
 // UpsertSnapshots writes the snapshots with multi-row INSERT … ON CONFLICT DO UPDATE
-// statements, each as large as the dialect's parameter limit allows. A snapshot at an existing
-// (post_id, observed_at) replaces it whole; within ss, the last one at a (post_id, observed_at)
-// wins. A snapshot whose post is not in its workspace is ENOTFOUND and nothing is written.
-func (t *tx) UpsertSnapshots(ss []experiments.Snapshot) error {
+// statements of snapshotsPerStatement rows, and returns how many rows it inserted or changed.
+// A snapshot at an existing (post_id, observed_at) replaces it whole, unless it holds the very
+// same numbers (then it is left alone and not counted); within ss, the last one at a
+// (post_id, observed_at) wins. A snapshot whose post is not in its workspace is ENOTFOUND and
+// nothing is written.
+func (t *tx) UpsertSnapshots(ss []experiments.Snapshot) (int64, error) {
 	rows, err := snapshotRows(ss)
 	if err != nil {
-		return fmt.Errorf("upsert snapshots: %w", err)
+		return 0, fmt.Errorf("upsert snapshots: %w", err)
 	}
 	if err := t.checkPostsOwned(rows); err != nil {
-		return err
+		return 0, err
 	}
-	perStatement := maxParams(t.dialect) / len(snapshotColumns)
-	return chunks(len(rows), perStatement, func(lo, hi int) error {
+	var changed int64
+	err = chunks(len(rows), snapshotsPerStatement(t.dialect), func(lo, hi int) error {
 		args := make([]any, 0, (hi-lo)*len(snapshotColumns))
 		for i := lo; i < hi; i++ {
 			args = append(args, rows[i].values()...)
 		}
-		err := t.db.Exec(upsertSnapshotsSQL(hi-lo), args...).Error
-		if err == nil {
+		res := t.db.Exec(upsertSnapshotsSQL(hi-lo), args...)
+		if res.Error == nil {
+			changed += res.RowsAffected
 			return nil
 		}
-		switch v := violationOf(err); v.kind {
+		switch v := violationOf(res.Error); v.kind {
 		case foreignKeyViolation:
 			return notFound("post")
 		case checkViolation:
 			return invalidValue(v)
 		}
-		return fmt.Errorf("upsert snapshots: %w", err)
+		return fmt.Errorf("upsert snapshots: %w", res.Error)
 	})
+	return changed, err
+}
+
+// snapshotsPerStatement is how many snapshots one INSERT carries, measured with 10,000
+// snapshots. PostgreSQL: 1,000 (15,000 parameters of the 65,535 allowed) upserts as fast as the
+// largest statements. SQLite: the driver looks each parameter up by a linear search, so binding
+// costs the square of a statement's parameters; 16 rows (240 parameters) is about the fastest,
+// ten times faster than statements at the 32,766-parameter limit.
+func snapshotsPerStatement(dialect string) int {
+	rows := 16
+	if dialect == DialectPostgres {
+		rows = 1000
+	}
+	return min(rows, maxParams(dialect)/len(snapshotColumns))
 }
 
 // snapshotRows converts ss to rows, keeping only the last snapshot at each (post, instant):
@@ -161,7 +178,7 @@ func (t *tx) checkPostsOwned(rows []snapshotRow) error {
 	for workspaceID, ids := range byWorkspace {
 		ids = distinct(ids)
 		found := make(map[string]bool, len(ids))
-		err := chunks(len(ids), maxParams(t.dialect)-1, func(lo, hi int) error {
+		err := chunks(len(ids), maxInList(t.dialect), func(lo, hi int) error {
 			var part []string
 			err := t.db.Model(&postRow{}).Where("workspace_id = ? AND id IN ?", workspaceID, ids[lo:hi]).
 				Pluck("id", &part).Error
@@ -202,6 +219,14 @@ func upsertSnapshotsSQL(n int) string {
 			b.WriteString(", ")
 		}
 		b.WriteString(c + " = excluded." + c)
+	}
+	// An identical snapshot is not rewritten, so a re-import changes (and counts) nothing.
+	b.WriteString(" WHERE ")
+	for i, c := range snapshotColumns[3:] {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString("snapshots." + c + " IS DISTINCT FROM excluded." + c)
 	}
 	return b.String()
 }

@@ -28,7 +28,7 @@ func TestSnapshots(t *testing.T) {
 			Custom: map[string]float64{"duets": 4, "stitches": 0.5},
 		}
 		inTx(t, db, func(tx experiments.Tx) error {
-			return tx.UpsertSnapshots([]experiments.Snapshot{snap(48, 20000), full, snap(1, 100)})
+			return upsert(tx, []experiments.Snapshot{snap(48, 20000), full, snap(1, 100)})
 		})
 
 		t.Run("round trip", func(t *testing.T) {
@@ -81,7 +81,7 @@ func TestSnapshots(t *testing.T) {
 			}
 			inTx(t, db, func(tx experiments.Tx) error {
 				// Within one call the last one wins.
-				return tx.UpsertSnapshots([]experiments.Snapshot{snap(24, 1), again})
+				return upsert(tx, []experiments.Snapshot{snap(24, 1), again})
 			})
 			inTx(t, db, func(tx experiments.Tx) error {
 				got, err := tx.ListSnapshots(w.ws.ID, p.ID, experiments.Page{})
@@ -111,7 +111,7 @@ func TestSnapshots(t *testing.T) {
 				{PostID: newID(), WorkspaceID: b.ws.ID, ObservedAt: at(2), Views: ptr(int64(5))},
 			} {
 				batch := []experiments.Snapshot{{PostID: bp.ID, WorkspaceID: b.ws.ID, ObservedAt: at(2)}, bad}
-				err := txErr(db, func(tx experiments.Tx) error { return tx.UpsertSnapshots(batch) })
+				err := txErr(db, func(tx experiments.Tx) error { return upsert(tx, batch) })
 				wantCode(t, err, experiments.ENOTFOUND)
 			}
 			inTx(t, db, func(tx experiments.Tx) error {
@@ -130,7 +130,7 @@ func TestSnapshots(t *testing.T) {
 		t.Run("out of range", func(t *testing.T) {
 			bad := snap(5, 1)
 			bad.CompletionRate = ptr(1.5)
-			err := txErr(db, func(tx experiments.Tx) error { return tx.UpsertSnapshots([]experiments.Snapshot{bad}) })
+			err := txErr(db, func(tx experiments.Tx) error { return upsert(tx, []experiments.Snapshot{bad}) })
 			wantCode(t, err, experiments.EINVALID)
 		})
 	})
@@ -175,7 +175,7 @@ func TestUpsertSnapshots10k(t *testing.T) {
 		for round, base := range []int64{0, 1_000_000} {
 			batch := snapshotBatch(w.ws.ID, posts, 10_000, base)
 			start := time.Now()
-			inTx(t, db, func(tx experiments.Tx) error { return tx.UpsertSnapshots(batch) })
+			inTx(t, db, func(tx experiments.Tx) error { return upsert(tx, batch) })
 			t.Logf("round %d: upserted %d snapshots in %v", round, len(batch), time.Since(start))
 
 			inTx(t, db, func(tx experiments.Tx) error {
@@ -215,7 +215,7 @@ func BenchmarkUpsertSnapshots10k(b *testing.B) {
 				for j := range batch {
 					batch[j].Views = ptr(int64(i + j))
 				}
-				if err := db.Tx(ctx, func(tx experiments.Tx) error { return tx.UpsertSnapshots(batch) }); err != nil {
+				if err := db.Tx(ctx, func(tx experiments.Tx) error { return upsert(tx, batch) }); err != nil {
 					b.Fatal(err)
 				}
 			}

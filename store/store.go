@@ -142,7 +142,8 @@ func (db *DB) Dialect() string { return db.dialect }
 func (db *DB) Close() error { return db.sql.Close() }
 
 // Tx runs fn in one transaction, committed when fn returns nil and rolled back when it returns
-// an error or panics.
+// an error or panics. fn works through the Tx it is given only: calling db.Tx again from
+// inside fn would wait forever on SQLite, whose pool has one connection.
 func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
 	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		return fn(&tx{db: g, dialect: db.dialect})

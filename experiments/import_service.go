@@ -1,0 +1,234 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// ImportSource yields the rows of an imported file. A row that cannot be read comes back as
+// an *ImportFailure error and the import goes on; io.EOF ends the file; any other error
+// aborts the import.
+type ImportSource interface {
+	Next() (ImportRow, error)
+}
+
+func (f *ImportFailure) Error() string { return fmt.Sprintf("line %d: %s", f.Line, f.Reason) }
+
+// ImportOptions say how to map rows to variants and whether to write.
+type ImportOptions struct {
+	Format  string
+	DryRun  bool // count what would be written, write nothing
+	Partial bool // write the good rows even when some fail
+	// VariantFor names a row's variant: ok is false when nothing maps it; reason explains a clash.
+	VariantFor func(ImportRow) (key string, ok bool, reason string)
+}
+
+// ImportResult counts what an import did (or, in a dry run, would do).
+type ImportResult struct {
+	Format       string          `json:"format"`
+	DryRun       bool            `json:"dry_run"`
+	Rows         int             `json:"rows"`
+	Written      int             `json:"written"`       // snapshots inserted or changed
+	PostsCreated int             `json:"posts_created"` // posts that were new
+	Skipped      int             `json:"skipped"`       // rows whose snapshot was already stored as it is
+	Failed       int             `json:"failed"`
+	Failures     []ImportFailure `json:"failures"`
+}
+
+// maxListedFailures bounds the failures an answer lists; Failed still counts them all.
+const maxListedFailures = 1000
+
+// importChunk is how many rows are resolved and written together.
+const importChunk = 5000
+
+// errRollback ends an import's transaction without writing.
+var errRollback = errors.New("import rolled back")
+
+// Import reads rows from src into the experiment in one transaction: new posts are created,
+// known posts (platform + external_id) get their snapshots; a snapshot already stored with
+// the same numbers is skipped, so importing a file again writes nothing new. A file with any
+// failed row writes nothing unless opts.Partial; a dry run never writes.
+func (s *Service) Import(ctx context.Context, p Principal, experiment string, src ImportSource, opts ImportOptions) (ImportResult, error) {
+	res := ImportResult{Format: opts.Format, DryRun: opts.DryRun, Failures: []ImportFailure{}}
+	err := s.tx(ctx, func(tx Tx) error {
+		e, err := tx.GetExperiment(p.WorkspaceID, experiment, true)
+		if err != nil {
+			return err
+		}
+		if e.Status == StatusArchived {
+			return Errorf(ECONFLICT, "an archived experiment takes no more data")
+		}
+		variants, err := tx.ListVariants(p.WorkspaceID, e.ID)
+		if err != nil {
+			return err
+		}
+		imp := &importer{s: s, tx: tx, e: e, variants: variants, opts: opts, res: &res}
+		if err := imp.run(src); err != nil {
+			return err
+		}
+		if opts.DryRun || (res.Failed > 0 && !opts.Partial) {
+			return errRollback
+		}
+		return nil
+	})
+	if errors.Is(err, errRollback) {
+		err = nil
+		if !opts.DryRun {
+			res.Written, res.PostsCreated, res.Skipped = 0, 0, 0
+		}
+	}
+	return res, err
+}
+
+type importer struct {
+	s        *Service
+	tx       Tx
+	e        Experiment
+	variants []Variant
+	opts     ImportOptions
+	res      *ImportResult
+}
+
+func (im *importer) fail(line int, format string, args ...any) {
+	im.res.Failed++
+	if len(im.res.Failures) < maxListedFailures {
+		im.res.Failures = append(im.res.Failures, ImportFailure{Line: line, Reason: fmt.Sprintf(format, args...)})
+	}
+}
+
+func (im *importer) run(src ImportSource) error {
+	chunk := make([]ImportRow, 0, importChunk)
+	for {
+		row, err := src.Next()
+		var bad *ImportFailure
+		switch {
+		case errors.Is(err, io.EOF):
+			return im.write(chunk)
+		case errors.As(err, &bad):
+			im.res.Rows++
+			im.fail(bad.Line, "%s", bad.Reason)
+			continue
+		case err != nil:
+			return fmt.Errorf("read import: %w", err)
+		}
+		im.res.Rows++
+		chunk = append(chunk, row)
+		if len(chunk) == importChunk {
+			if err := im.write(chunk); err != nil {
+				return err
+			}
+			chunk = chunk[:0]
+		}
+	}
+}
+
+// write resolves a chunk's posts in one query, creates the new ones in one statement and
+// upserts the snapshots in as few as the parameter limits allow.
+func (im *importer) write(rows []ImportRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	known, err := im.knownPosts(rows)
+	if err != nil {
+		return err
+	}
+	var newPosts []Post
+	var snaps []Snapshot
+	for _, row := range rows {
+		ref := ExternalRef{Platform: row.Post.Platform, ExternalID: row.Post.ExternalID}
+		post, ok := known[ref]
+		if !ok {
+			if post, ok = im.newPost(row); !ok {
+				continue
+			}
+			known[ref] = post
+			newPosts = append(newPosts, post)
+		}
+		if post.ExperimentID != im.e.ID {
+			im.fail(row.Line, "post %s %s belongs to another experiment", ref.Platform, ref.ExternalID)
+			continue
+		}
+		if row.Snapshot.ObservedAt.Before(post.PostedAt) {
+			im.fail(row.Line, "observed_at %s is before the post was published", row.Snapshot.ObservedAt.Format("2006-01-02 15:04"))
+			continue
+		}
+		snap := row.Snapshot
+		snap.PostID, snap.WorkspaceID = post.ID, im.e.WorkspaceID
+		snaps = append(snaps, snap)
+	}
+	if err := im.tx.InsertPosts(newPosts); err != nil {
+		return fmt.Errorf("create imported posts: %w", err)
+	}
+	im.res.PostsCreated += len(newPosts)
+	snaps = lastPerKey(snaps)
+	changed, err := im.tx.UpsertSnapshots(snaps)
+	if err != nil {
+		return fmt.Errorf("write imported snapshots: %w", err)
+	}
+	im.res.Written += int(changed)
+	im.res.Skipped += len(snaps) - int(changed)
+	return nil
+}
+
+// knownPosts finds the chunk's posts that already exist, keyed by platform and external id.
+func (im *importer) knownPosts(rows []ImportRow) (map[ExternalRef]Post, error) {
+	refs := make([]ExternalRef, 0, len(rows))
+	for _, r := range rows {
+		refs = append(refs, ExternalRef{Platform: r.Post.Platform, ExternalID: r.Post.ExternalID})
+	}
+	found, err := im.tx.ResolvePosts(im.e.WorkspaceID, nil, refs)
+	if err != nil {
+		return nil, fmt.Errorf("resolve imported posts: %w", err)
+	}
+	known := make(map[ExternalRef]Post, len(found))
+	for _, f := range found {
+		known[ExternalRef{f.Platform, f.ExternalID}] = Post{ID: f.ID, ExperimentID: f.ExperimentID, PostedAt: f.PostedAt}
+	}
+	return known, nil
+}
+
+// newPost builds the post a row introduces, or records why it cannot.
+func (im *importer) newPost(row ImportRow) (Post, bool) {
+	if err := canLogPosts(im.e); err != nil {
+		im.fail(row.Line, "new post %s: %s", row.Post.ExternalID, err.(*Error).Message)
+		return Post{}, false
+	}
+	key, ok, reason := im.opts.VariantFor(row)
+	switch {
+	case reason != "":
+		im.fail(row.Line, "%s", reason)
+		return Post{}, false
+	case !ok:
+		im.fail(row.Line, "post %s maps to no variant: name it in the mapping (external_id → variant_key) or add a hashtag rule", row.Post.ExternalID)
+		return Post{}, false
+	}
+	i := slices.IndexFunc(im.variants, func(v Variant) bool { return v.Key == key })
+	if i < 0 {
+		im.fail(row.Line, "the experiment has no variant %q", key)
+		return Post{}, false
+	}
+	post := row.Post
+	post.ID, post.WorkspaceID, post.ExperimentID = NewID(), im.e.WorkspaceID, im.e.ID
+	post.VariantID, post.VariantKey = im.variants[i].ID, key
+	post.LoggedInDraft = im.e.Status == StatusDraft
+	post.Hashtags = orEmpty(post.Hashtags)
+	post.CreatedAt = im.s.Now()
+	if post.Platform == "" {
+		post.Platform = im.e.Platform
+	}
+	var f fieldErrors
+	validatePost(&f, post)
+	if len(f) > 0 {
+		msgs := make([]string, len(f))
+		for i, fe := range f {
+			msgs[i] = fe.Field + " " + fe.Message
+		}
+		im.fail(row.Line, "%s", strings.Join(msgs, "; "))
+		return Post{}, false
+	}
+	return post, true
+}
