@@ -52,7 +52,7 @@ func contract(t testing.TB) routers.Router {
 
 // env is one server on a fresh database, with a workspace and keys of every role.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	svc    *experiments.Service
 	admin  string
@@ -67,7 +67,7 @@ func forEachDialect(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, dialect string, opts api.Options) *env {
+func newEnv(t testing.TB, dialect string, opts api.Options) *env {
 	t.Helper()
 	db := storetest.Open(t, dialect)
 	svc := experiments.NewService(db, nil)
@@ -121,7 +121,7 @@ type call struct {
 }
 
 type response struct {
-	t      *testing.T
+	t      testing.TB
 	req    call
 	Status int
 	Header http.Header

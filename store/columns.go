@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -95,6 +96,36 @@ func maxInList(dialect string) int {
 		return 10000
 	}
 	return 500
+}
+
+// whereIn keeps the rows of q whose column is one of values (which must be distinct). On
+// PostgreSQL the values travel as one text[] parameter joined by unnest, so the planner can
+// hash them: with "IN ($1 … $5000)" or "= ANY($1)" it scanned every post comparing it with every
+// value (measured: 1.5 to 5.8 s for 5,000 external ids against 10,000 posts; milliseconds joined).
+func whereIn(q *gorm.DB, dialect, column string, values []string) *gorm.DB {
+	if dialect == DialectPostgres {
+		return q.Joins("JOIN unnest(?::text[]) AS wanted(v) ON wanted.v = "+column, pgTextArray(values))
+	}
+	return q.Where(column+" IN ?", values)
+}
+
+// pgArrayEscaper escapes an element of a quoted array literal.
+var pgArrayEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
+// pgTextArray writes values as a PostgreSQL array literal, quoting each element.
+func pgTextArray(values []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(pgArrayEscaper.Replace(v))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 // chunks splits n items into runs of at most size, calling fn with each run's bounds.

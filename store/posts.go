@@ -146,13 +146,26 @@ func (t *tx) InsertPosts(posts []experiments.Post) error {
 			return fmt.Errorf("insert posts: %w", err)
 		}
 	}
-	return chunks(len(rows), postsPerStatement(t.dialect), func(lo, hi int) error {
+	err := chunks(len(rows), postsPerStatement(t.dialect), func(lo, hi int) error {
 		if err := t.db.Create(rows[lo:hi]).Error; err != nil {
 			return postError(err, posts[lo], "insert posts")
 		}
 		return nil
 	})
+	if err != nil || len(rows) < analyzeAfter {
+		return err
+	}
+	// Fresh statistics, so that the lookups that follow a big import (in this transaction or
+	// before autovacuum comes by) are planned for the table's real size; ANALYZE counts this
+	// transaction's own new rows.
+	if err := t.db.Exec("ANALYZE posts").Error; err != nil {
+		return fmt.Errorf("analyze posts: %w", err)
+	}
+	return nil
 }
+
+// analyzeAfter is how many posts one insert must add before the table's statistics are renewed.
+const analyzeAfter = 1000
 
 // postsPerStatement keeps multi-row post inserts small on SQLite, whose driver binds
 // parameters in time quadratic in their number (see snapshotsPerStatement).
@@ -270,7 +283,7 @@ func (t *tx) ResolvePosts(workspaceID string, ids []string, refs []experiments.E
 	ids = distinct(ids)
 	err := chunks(len(ids), maxInList(t.dialect), func(lo, hi int) error {
 		var part []postRefRow
-		if err := t.postRefs(workspaceID).Where("p.id IN ?", ids[lo:hi]).Find(&part).Error; err != nil {
+		if err := whereIn(t.postRefs(workspaceID), t.dialect, "p.id", ids[lo:hi]).Find(&part).Error; err != nil {
 			return fmt.Errorf("resolve posts by id: %w", err)
 		}
 		rows = append(rows, part...)
@@ -279,12 +292,19 @@ func (t *tx) ResolvePosts(workspaceID string, ids []string, refs []experiments.E
 	if err != nil {
 		return nil, err
 	}
-	for _, cond := range refConditions(refs, maxInList(t.dialect)) {
-		var part []postRefRow
-		if err := t.postRefs(workspaceID).Where(cond.SQL, cond.Vars...).Find(&part).Error; err != nil {
-			return nil, fmt.Errorf("resolve posts by external id: %w", err)
+	for platform, externalIDs := range refsByPlatform(refs) {
+		err := chunks(len(externalIDs), maxInList(t.dialect), func(lo, hi int) error {
+			var part []postRefRow
+			q := whereIn(t.postRefs(workspaceID).Where("p.platform = ?", platform), t.dialect, "p.external_id", externalIDs[lo:hi])
+			if err := q.Find(&part).Error; err != nil {
+				return fmt.Errorf("resolve posts by external id: %w", err)
+			}
+			rows = append(rows, part...)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		rows = append(rows, part...)
 	}
 	seen := make(map[string]bool, len(rows))
 	refsOut := make([]experiments.PostRef, 0, len(rows))
@@ -298,51 +318,16 @@ func (t *tx) ResolvePosts(workspaceID string, ids []string, refs []experiments.E
 	return refsOut, nil
 }
 
-// condition is a WHERE condition with its parameters.
-type condition struct {
-	SQL  string
-	Vars []any
-}
-
-// refConditions matches external refs, grouped by platform, as
-// (p.platform = ? AND p.external_id IN ?) OR …, in as many conditions as it takes to keep each
-// under maxVars parameters.
-func refConditions(refs []experiments.ExternalRef, maxVars int) []condition {
+// refsByPlatform groups the external ids of refs by platform, each id once.
+func refsByPlatform(refs []experiments.ExternalRef) map[string][]string {
 	byPlatform := map[string][]string{}
-	var platforms []string
 	for _, r := range refs {
-		if _, ok := byPlatform[r.Platform]; !ok {
-			platforms = append(platforms, r.Platform)
-		}
 		byPlatform[r.Platform] = append(byPlatform[r.Platform], r.ExternalID)
 	}
-	var (
-		conds []condition
-		parts []string
-		vars  []any
-		used  int
-	)
-	flush := func() {
-		if len(parts) > 0 {
-			conds = append(conds, condition{SQL: "(" + strings.Join(parts, " OR ") + ")", Vars: vars})
-			parts, vars, used = nil, nil, 0
-		}
+	for platform, ids := range byPlatform {
+		byPlatform[platform] = distinct(ids)
 	}
-	for _, platform := range platforms {
-		ids := distinct(byPlatform[platform])
-		for len(ids) > 0 {
-			if used+2 > maxVars {
-				flush()
-			}
-			n := min(len(ids), maxVars-used-1)
-			parts = append(parts, "(p.platform = ? AND p.external_id IN ?)")
-			vars = append(vars, platform, ids[:n])
-			used += 1 + n
-			ids = ids[n:]
-		}
-	}
-	flush()
-	return conds
+	return byPlatform
 }
 
 // distinct returns s without repeats, in first-seen order.

@@ -180,7 +180,7 @@ func (t *tx) checkPostsOwned(rows []snapshotRow) error {
 		found := make(map[string]bool, len(ids))
 		err := chunks(len(ids), maxInList(t.dialect), func(lo, hi int) error {
 			var part []string
-			err := t.db.Model(&postRow{}).Where("workspace_id = ? AND id IN ?", workspaceID, ids[lo:hi]).
+			err := whereIn(t.db.Model(&postRow{}).Where("workspace_id = ?", workspaceID), t.dialect, "id", ids[lo:hi]).
 				Pluck("id", &part).Error
 			for _, id := range part {
 				found[id] = true

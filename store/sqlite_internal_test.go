@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"github.com/google/go-cmp/cmp"
 	"path/filepath"
 	"testing"
 
@@ -50,29 +51,22 @@ func TestSQLiteDSN(t *testing.T) {
 	}
 }
 
-func TestRefConditions(t *testing.T) {
+func TestRefsByPlatform(t *testing.T) {
 	refs := []experiments.ExternalRef{
 		{Platform: "tiktok", ExternalID: "1"}, {Platform: "tiktok", ExternalID: "2"},
 		{Platform: "tiktok", ExternalID: "3"}, {Platform: "x", ExternalID: "1"}, {Platform: "tiktok", ExternalID: "1"},
 	}
-	conds := refConditions(refs, 3)
-	var got [][]any
-	for _, c := range conds {
-		n := 0
-		for _, v := range c.Vars {
-			if ids, ok := v.([]string); ok {
-				n += len(ids)
-			} else {
-				n++
-			}
-		}
-		if n > 3 {
-			t.Errorf("condition %q has %d parameters, want at most 3", c.SQL, n)
-		}
-		got = append(got, c.Vars)
+	got := refsByPlatform(refs)
+	want := map[string][]string{"tiktok": {"1", "2", "3"}, "x": {"1"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("refsByPlatform mismatch (-want +got):\n%s", diff)
 	}
-	// tiktok 1,2 | tiktok 3 | x 1
-	if len(conds) != 3 {
-		t.Errorf("refConditions(limit 3) = %d conditions %v, want 3", len(conds), got)
+}
+
+func TestPgTextArray(t *testing.T) {
+	got := pgTextArray([]string{"a", `say "hi"`, `back\slash`, ""})
+	want := `{"a","say \"hi\"","back\\slash",""}`
+	if got != want {
+		t.Errorf("pgTextArray = %s, want %s", got, want)
 	}
 }
