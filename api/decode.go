@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,7 +26,15 @@ func decodeJSON(c echo.Context, dst any) error {
 			return &requestError{status: http.StatusUnsupportedMediaType, detail: "send the body as application/json"}
 		}
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return readError(err)
+	}
+	// PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
+	if bytes.Contains(body, []byte(`\u0000`)) {
+		return experiments.Invalid(experiments.FieldError{Field: "body", Message: "text must not contain NUL (\\u0000) characters"})
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)

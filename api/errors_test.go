@@ -56,6 +56,10 @@ func TestValidationErrors(t *testing.T) {
 				"snapshots": []map[string]any{{"post_id": "nope", "observed_at": "2026-09-15T17:05:00Z", "views": 1}}}}, 422, "snapshots[0].post_id"},
 			{"empty batch", call{method: "POST", path: "/v1/snapshots:batch", specInvalid: true, body: map[string]any{
 				"snapshots": []map[string]any{}}}, 422, "snapshots"},
+			{"NUL in text", call{method: "POST", path: "/v1/experiments", body: map[string]any{
+				"key": "nul", "name": "A\x00B", "platform": "tiktok"}}, 422, "body"},
+			{"invalid UTF-8 in the path", call{method: "GET", path: "/v1/experiments/%FF%FE"}, 404, ""},
+			{"NUL in a query value", call{method: "GET", path: "/v1/experiments?platform=%00", specInvalid: true}, 400, "platform"},
 			{"bad limit", call{method: "GET", path: "/v1/experiments?limit=0", specInvalid: true}, 400, "limit"},
 			{"bad status filter", call{method: "GET", path: "/v1/experiments?status=done", specInvalid: true}, 422, "status"},
 			{"unknown post", call{method: "GET", path: "/v1/posts/00000000-0000-0000-0000-000000000000"}, 404, ""},

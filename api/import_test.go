@@ -28,7 +28,7 @@ func (e *env) importRaw(exp, query, contentType, body string) *response {
 
 type importAnswer struct {
 	Rows, Written, Skipped, Failed int
-	PostsCreated                   int `json:"posts_created"`
+	PostsCreated                   int  `json:"posts_created"`
 	DryRun                         bool `json:"dry_run"`
 	Format                         string
 	Failures                       []experiments.ImportFailure
@@ -82,10 +82,11 @@ func TestImportFailuresWriteNothingUnlessPartial(t *testing.T) {
 		bad := genericCSV +
 			"b1,noon,ifrc,2026-09-14T17:05:00Z,2026-09-15T17:05:00Z,10,1\n" + // line 6: no such variant
 			"b2,evening,ifrc,2026-09-14T17:05:00Z,2026-09-13T17:05:00Z,10,1\n" + // line 7: observed before posted
-			"b3,evening,ifrc,2026-09-14T17:05:00Z,2026-09-15T17:05:00Z,-4,1\n" // line 8: negative views
+			"b3,evening,ifrc,2026-09-14T17:05:00Z,2026-09-15T17:05:00Z,-4,1\n" + // line 8: negative views
+			"b4\xff\xfe,evening,ifrc,2026-09-14T17:05:00Z,2026-09-15T17:05:00Z,4,1\n" // line 9: not UTF-8
 		r := e.importRaw(exp, "", "text/csv", bad)
 		p := r.problem(http.StatusUnprocessableEntity, "line 6")
-		for _, line := range []string{"line 7", "line 8"} {
+		for _, line := range []string{"line 7", "line 8", "line 9"} {
 			found := false
 			for _, f := range p.Errors {
 				found = found || f.Field == line
@@ -101,12 +102,12 @@ func TestImportFailuresWriteNothingUnlessPartial(t *testing.T) {
 		}
 		var got importAnswer
 		e.importRaw(exp, "?partial=true", "text/csv", bad).want(http.StatusOK).decode(&got)
-		if got.Rows != 7 || got.Written != 4 || got.Failed != 3 || len(got.Failures) != 3 {
-			t.Errorf("partial import = %+v, want 7 rows, 4 written, 3 failed", got)
+		if got.Rows != 8 || got.Written != 4 || got.Failed != 4 || len(got.Failures) != 4 {
+			t.Errorf("partial import = %+v, want 8 rows, 4 written, 4 failed", got)
 		}
 		for _, f := range got.Failures {
 			if f.Line < 6 || f.Reason == "" {
-				t.Errorf("failure %+v: want a line from 6 to 8 and a reason", f)
+				t.Errorf("failure %+v: want a line from 6 to 9 and a reason", f)
 			}
 		}
 		e.importRaw(exp, "?format=xml", "text/csv", bad).problem(http.StatusBadRequest, "format")

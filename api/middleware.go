@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
@@ -57,6 +58,29 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// checkText refuses path and query values that no database column can hold: invalid UTF-8
+// or NUL characters (PostgreSQL rejects both, which would otherwise surface as a 500). No row
+// can have such an id, so a path holding one is answered 404.
+func checkText(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for i, name := range c.ParamNames() {
+			if v := c.ParamValues()[i]; !cleanText(v) {
+				return experiments.Errorf(experiments.ENOTFOUND, "no such %s", strings.TrimSuffix(name, "_id"))
+			}
+		}
+		for name, values := range c.QueryParams() {
+			for _, v := range values {
+				if !cleanText(v) || !cleanText(name) {
+					return badRequest(name, "must be valid UTF-8 text without NUL characters")
+				}
+			}
+		}
+		return next(c)
+	}
+}
+
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // authenticate resolves the bearer key to a principal, or answers 401.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {

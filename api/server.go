@@ -67,6 +67,7 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: opts.BodyLimit, Skipper: isImport}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: opts.ImportBodyLimit,
 		Skipper: func(c echo.Context) bool { return !isImport(c) }}))
+	e.Use(checkText)
 	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: opts.RequestTimeout}))
 
 	e.GET("/healthz", s.healthz)

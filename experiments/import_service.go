@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // ImportSource yields the rows of an imported file. A row that cannot be read comes back as
@@ -116,6 +117,10 @@ func (im *importer) run(src ImportSource) error {
 			return fmt.Errorf("read import: %w", err)
 		}
 		im.res.Rows++
+		if !rowTextClean(row) {
+			im.fail(row.Line, "the row holds text that is not valid UTF-8 or has NUL characters; save the file as UTF-8")
+			continue
+		}
 		chunk = append(chunk, row)
 		if len(chunk) == importChunk {
 			if err := im.write(chunk); err != nil {
@@ -124,6 +129,22 @@ func (im *importer) run(src ImportSource) error {
 			chunk = chunk[:0]
 		}
 	}
+}
+
+// rowTextClean reports whether every text of the row can be stored: valid UTF-8 without NUL.
+func rowTextClean(row ImportRow) bool {
+	p := row.Post
+	texts := append([]string{p.ExternalID, p.Platform, p.Account, p.URL, p.Timezone, p.Country,
+		p.Language, p.Caption, p.VariantKey}, p.Hashtags...)
+	for name := range row.Snapshot.Custom {
+		texts = append(texts, name)
+	}
+	for _, t := range texts {
+		if !utf8.ValidString(t) || strings.ContainsRune(t, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // write resolves a chunk's posts in one query, creates the new ones in one statement and
