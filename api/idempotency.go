@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -40,6 +41,15 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		var prior *experiments.IdempotencyRecord
 		err = s.svc.Store().Tx(c.Request().Context(), func(tx experiments.Tx) (err error) {
 			prior, err = tx.ClaimIdempotency(rec)
+			if err != nil || !s.abandoned(prior) {
+				return err
+			}
+			// The first request died without an answer (a crash outlives no request timeout):
+			// this one takes its place.
+			if err := tx.ReleaseIdempotency(*prior); err != nil {
+				return err
+			}
+			prior, err = tx.ClaimIdempotency(rec)
 			return err
 		})
 		if err != nil {
@@ -50,6 +60,11 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return s.runAndRemember(c, next, rec)
 	}
+}
+
+// abandoned reports whether a claim is still "in flight" long after any request could be.
+func (s *Server) abandoned(prior *experiments.IdempotencyRecord) bool {
+	return prior != nil && prior.Status == 0 && s.svc.Now().Sub(prior.CreatedAt) > s.opts.RequestTimeout+time.Minute
 }
 
 func replay(c echo.Context, prior *experiments.IdempotencyRecord, hash string) error {
