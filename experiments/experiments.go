@@ -129,9 +129,9 @@ type Experiment struct {
 
 // PostTime is a variant's planned local posting window, e.g. 19:00–20:00 in Europe/Zurich.
 type PostTime struct {
-	Start    string `json:"start"`           // HH:MM
-	End      string `json:"end,omitempty"`   // HH:MM, optional
-	Timezone string `json:"timezone"`        // IANA name
+	Start    string `json:"start"`         // HH:MM
+	End      string `json:"end,omitempty"` // HH:MM, optional
+	Timezone string `json:"timezone"`      // IANA name
 }
 
 // Variant is one arm of an experiment: a level of every factor.
