@@ -71,6 +71,11 @@ var endpoints = []struct {
 	{http.MethodGet, "/v1/experiments/{id}/report", "getReport", false},
 	{http.MethodGet, "/v1/experiments/{id}/report/chart.svg", "getReportChartSVG", false},
 	{http.MethodGet, "/v1/experiments/{id}/report/chart.png", "getReportChartPNG", false},
+	{http.MethodPost, "/v1/plan/sample-size", "planSampleSize", false},
+	{http.MethodPost, "/v1/experiments/{id}/schedule", "createSchedule", false},
+	{http.MethodGet, "/v1/experiments/{id}/schedule", "getSchedule", false},
+	{http.MethodGet, "/v1/learnings", "searchLearnings", false},
+	{http.MethodGet, "/v1/experiments/{id}/next", "getNextVariant", false},
 }
 
 func TestOpenAPIEndpoints(t *testing.T) {

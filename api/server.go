@@ -117,6 +117,11 @@ func (s *Server) routesBeyondCore(v *echo.Group, viewer, editor echo.MiddlewareF
 	v.GET("/experiments/:id/report", s.getReport, viewer)
 	v.GET("/experiments/:id/report/chart.svg", s.getReportChart("svg", "image/svg+xml"), viewer)
 	v.GET("/experiments/:id/report/chart.png", s.getReportChart("png", "image/png"), viewer)
+	v.POST("/plan/sample-size", s.planSampleSize, viewer) // writes nothing: any key may ask
+	v.POST("/experiments/:id/schedule", s.createSchedule, editor)
+	v.GET("/experiments/:id/schedule", s.getSchedule, viewer)
+	v.GET("/learnings", s.searchLearnings, viewer)
+	v.GET("/experiments/:id/next", s.getNext, viewer)
 }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -122,8 +122,8 @@ type Tx interface {
 	ListSnapshots(workspaceID, postID string, p Page) ([]Snapshot, error)
 
 	// Report. HorizonSnapshots reads every post of the experiment and, for each value of q, the
-	// snapshots that bracket the horizon (SPEC §1): two set-based queries, whatever the number
-	// of posts, that read no other snapshot into memory.
+	// snapshots that bracket the horizon (SPEC §1), in no particular order: one or two
+	// set-based queries, whatever the number of posts, that return no other snapshot.
 	HorizonSnapshots(workspaceID string, q HorizonQuery) (HorizonData, error)
 
 	// Idempotency keys. ClaimIdempotency inserts rec (Status 0) and returns (nil, nil), or
@@ -135,4 +135,17 @@ type Tx interface {
 	// Secret returns the server-wide secret of that name, creating a random one on first use
 	// (every instance on one database shares it).
 	Secret(name string) ([]byte, error)
+
+	// Planning and learnings. LatestValues reads, in one set-based query, the metric's value
+	// in each post's latest snapshot where it is known, for the experiment's posts (of account,
+	// when not empty); metric is a count metric (CountMetrics, engagements or custom.NAME).
+	LatestValues(workspaceID, experimentID, account, metric string) ([]float64, error)
+	// SearchLearnings lists the concluded and archived experiments that match f, the most
+	// recently concluded first; f.Page.After is a Learning's Position.
+	SearchLearnings(workspaceID string, f LearningFilter) ([]Learning, error)
+	// ReplaceSchedule stores slots as the experiment's posting plan, in place of any earlier one.
+	ReplaceSchedule(workspaceID, experimentID string, slots []ScheduleSlot) error
+	// ScheduledSlots reads the stored plan in slot order with, for each slot, the post of its
+	// account and variant logged nearest to it within ±window, if any.
+	ScheduledSlots(workspaceID, experimentID string, window time.Duration) ([]ScheduledSlot, error)
 }

@@ -1,0 +1,377 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"postlab/stats"
+)
+
+// Defaults of a sample-size plan.
+const (
+	DefaultPlanPower    = 0.8
+	DefaultPlanVariants = 2
+	MinBaselinePosts    = 3 // posts with a value that an sd taken from past posts needs
+)
+
+// SampleSizeInput is the body of POST /v1/plan/sample-size.
+type SampleSizeInput struct {
+	MDE          *float64       `json:"mde"`
+	Alpha        *float64       `json:"alpha"`
+	Power        *float64       `json:"power"`
+	Variants     *int           `json:"variants"`
+	Baseline     *BaselineInput `json:"baseline"`
+	PostsPerWeek *float64       `json:"posts_per_week"` // the team's rate, all variants together
+}
+
+// BaselineInput says how much posts vary: either SD, the sd of log1p of the metric, or an
+// experiment (id or key) whose posts' latest values give it, optionally those of one account.
+// Metric names what the sd describes; with an experiment it defaults to its primary metric.
+type BaselineInput struct {
+	SD         *float64 `json:"sd"`
+	Experiment string   `json:"experiment"`
+	Account    string   `json:"account"`
+	Metric     string   `json:"metric"`
+}
+
+// SampleSize is how many posts an experiment needs, and how long they take to publish.
+type SampleSize struct {
+	PostsPerVariant int      `json:"posts_per_variant"`
+	TotalPosts      int      `json:"total_posts"`
+	Weeks           *int     `json:"weeks"` // null without a posting rate
+	SD              float64  `json:"sd"`
+	SDSource        string   `json:"sd_source"` // "given", or "N posts of account X"
+	Metric          *string  `json:"metric"`
+	MDE             float64  `json:"mde"`
+	Alpha           float64  `json:"alpha"`
+	Power           float64  `json:"power"`
+	Variants        int      `json:"variants"`
+	PostsPerWeek    *float64 `json:"posts_per_week"`
+	Summary         string   `json:"summary"`
+}
+
+// PlanSampleSize answers how many posts per variant detect a lift of mde with the power asked
+// for (power_t on the log1p scale), from a given sd or from past posts in postlab. It writes
+// nothing.
+func (s *Service) PlanSampleSize(ctx context.Context, p Principal, in SampleSizeInput) (SampleSize, error) {
+	out, err := sampleSizeSettings(in)
+	if err != nil {
+		return SampleSize{}, err
+	}
+	b := *in.Baseline
+	if b.SD != nil {
+		out.SD, out.SDSource = *b.SD, "given"
+	} else {
+		err := s.tx(ctx, func(tx Tx) error { return baselineFromPosts(tx, p, b, &out) })
+		if err != nil {
+			return SampleSize{}, err
+		}
+	}
+	power, err := stats.PowerT(out.SD, out.MDE, out.Alpha, out.Power)
+	if err != nil {
+		return SampleSize{}, Invalid(FieldError{"mde", planReason(err)})
+	}
+	out.PostsPerVariant = power.N
+	out.TotalPosts = power.N * out.Variants
+	if out.PostsPerWeek != nil {
+		weeks := int(math.Ceil(float64(out.TotalPosts) / *out.PostsPerWeek))
+		out.Weeks = &weeks
+	}
+	out.Summary = sampleSizeSummary(out)
+	return out, nil
+}
+
+// sampleSizeSettings checks the input and fills in the defaults.
+func sampleSizeSettings(in SampleSizeInput) (SampleSize, error) {
+	var f fieldErrors
+	out := SampleSize{Alpha: orDefault(in.Alpha, DefaultAlpha), Power: orDefault(in.Power, DefaultPlanPower),
+		Variants: DefaultPlanVariants, PostsPerWeek: in.PostsPerWeek}
+	switch {
+	case in.MDE == nil:
+		f.add("mde", "is required: the smallest relative lift worth finding, e.g. 0.2 for 20%%")
+	case !(*in.MDE > 0 && *in.MDE <= 100):
+		f.add("mde", "must be a relative lift more than 0, e.g. 0.2 for 20%%")
+	default:
+		out.MDE = *in.MDE
+	}
+	if !(out.Alpha > 0 && out.Alpha <= 0.5) {
+		f.add("alpha", "must be more than 0 and at most 0.5")
+	}
+	if !(out.Power > 0 && out.Power < 1) {
+		f.add("power", "must be between 0 and 1, e.g. 0.8 for 80%%")
+	}
+	if in.Variants != nil {
+		out.Variants = *in.Variants
+	}
+	if out.Variants < 2 || out.Variants > 100 {
+		f.add("variants", "must be from 2 to 100 (the control counts as one)")
+	}
+	if r := in.PostsPerWeek; r != nil && !(*r > 0 && *r <= 100000) {
+		f.add("posts_per_week", "must be more than 0: the posts the team publishes a week, all variants together")
+	}
+	checkBaseline(&f, in.Baseline, &out)
+	return out, f.err()
+}
+
+func checkBaseline(f *fieldErrors, b *BaselineInput, out *SampleSize) {
+	switch {
+	case b == nil:
+		f.add("baseline", "is required: either sd (the sd of log1p of the metric) or an experiment whose posts give it")
+		return
+	case b.SD != nil && b.Experiment != "":
+		f.add("baseline", "give either sd or experiment, not both")
+	case b.SD == nil && b.Experiment == "":
+		f.add("baseline", "give either sd (the sd of log1p of the metric) or an experiment whose posts give it")
+	case b.SD != nil && !(*b.SD > 0 && *b.SD <= 100):
+		f.add("baseline.sd", "must be more than 0: the standard deviation of log(1 + value) over past posts")
+	}
+	if b.Account != "" && b.Experiment == "" {
+		f.add("baseline.account", "narrows the posts of an experiment; name the experiment too")
+	}
+	if b.Metric != "" {
+		if kind, ok := MetricKind(b.Metric, nil); !ok || kind != KindCount {
+			f.add("baseline.metric", "must be a count metric (views, likes, engagements, custom.NAME, …)")
+		} else {
+			out.Metric = &b.Metric
+		}
+	}
+}
+
+// baselineFromPosts takes the sd of log1p from the latest values of the experiment's posts.
+func baselineFromPosts(tx Tx, p Principal, b BaselineInput, out *SampleSize) error {
+	e, err := tx.GetExperiment(p.WorkspaceID, b.Experiment, false)
+	if IsNotFound(err) {
+		return Invalid(FieldError{"baseline.experiment", fmt.Sprintf("there is no experiment %q in this workspace", b.Experiment)})
+	} else if err != nil {
+		return err
+	}
+	metric := b.Metric
+	if metric == "" {
+		metric = e.PrimaryMetric
+		if kind, _ := MetricKind(metric, e.RatioMetrics); kind != KindCount {
+			return Invalid(FieldError{"baseline.metric", fmt.Sprintf("the experiment's primary metric %s is a %s metric; name a count metric such as views", metric, kind)})
+		}
+		out.Metric = &metric
+	}
+	values, err := tx.LatestValues(p.WorkspaceID, e.ID, b.Account, metric)
+	if err != nil {
+		return err
+	}
+	logs := make([]float64, 0, len(values))
+	for _, v := range values {
+		if v >= 0 && !math.IsInf(v, 0) {
+			logs = append(logs, math.Log1p(v))
+		}
+	}
+	field, source, where := "baseline.experiment", "experiment "+e.Key, ""
+	if b.Account != "" {
+		field, source, where = "baseline.account", "account "+b.Account, " in experiment "+e.Key
+	}
+	if len(logs) < MinBaselinePosts {
+		return Invalid(FieldError{field, fmt.Sprintf("%s has %d posts with a %s value%s; at least %d are needed to tell how much posts vary",
+			source, len(logs), planMetricName(metric), where, MinBaselinePosts)})
+	}
+	out.SD = stats.Describe(logs).SD
+	if !(out.SD > 0) {
+		return Invalid(FieldError{field, fmt.Sprintf("the %d posts of %s%s all have the same %s; their spread cannot size an experiment",
+			len(logs), source, where, planMetricName(metric))})
+	}
+	out.SDSource = fmt.Sprintf("%d posts of %s", len(logs), source)
+	return nil
+}
+
+// planReason is the plain-language reason stats gives, or a generic one.
+func planReason(err error) string {
+	var e stats.InsufficientDataError
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return "cannot size the experiment with these numbers"
+}
+
+// sampleSizeSummary reads the plan as a sentence for a comms team: "To detect a 20% lift in
+// views with 80% power you need 765 posts per variant (1,530 in all), about 26 weeks at 60
+// posts a week."
+func sampleSizeSummary(s SampleSize) string {
+	var b strings.Builder
+	b.WriteString("To detect a " + planPercent(s.MDE) + " lift")
+	if s.Metric != nil {
+		b.WriteString(" in " + planMetricName(*s.Metric))
+	}
+	fmt.Fprintf(&b, " with %s power you need %s posts per variant (%s in all", planPercent(s.Power),
+		planThousands(s.PostsPerVariant), planThousands(s.TotalPosts))
+	if s.Variants != 2 {
+		fmt.Fprintf(&b, ", across %d variants", s.Variants)
+	}
+	b.WriteString(")")
+	if s.Weeks != nil {
+		unit := "weeks"
+		if *s.Weeks == 1 {
+			unit = "week"
+		}
+		fmt.Fprintf(&b, ", about %s %s at %s posts a week", planThousands(*s.Weeks), unit,
+			strconv.FormatFloat(math.Round(*s.PostsPerWeek*10)/10, 'f', -1, 64))
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+// planPercent writes a share as a percentage with at most one decimal: 0.2 → "20%".
+func planPercent(x float64) string {
+	return strconv.FormatFloat(math.Round(x*1000)/10, 'f', -1, 64) + "%"
+}
+
+// planThousands writes n with comma thousands separators: 1530 → "1,530".
+func planThousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + planThousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// planMetricName names a metric in a sentence: "views", "followers gained", "clicks".
+func planMetricName(metric string) string {
+	return strings.ReplaceAll(strings.TrimPrefix(metric, "custom."), "_", " ")
+}
+
+// ScheduleWindow is how far from its planned time a logged post still counts for a slot.
+const ScheduleWindow = 2 * time.Hour
+
+// Schedule is a posting plan with its balance table.
+type Schedule struct {
+	ExperimentID  string                    `json:"experiment_id"`
+	ExperimentKey string                    `json:"experiment_key"`
+	Seed          int64                     `json:"seed"`
+	Slots         []ScheduleSlot            `json:"slots"`
+	Balance       map[string]VariantBalance `json:"balance"`
+}
+
+// StoredSchedule is the stored plan of an experiment, checked against the posts logged.
+type StoredSchedule struct {
+	ExperimentID  string                    `json:"experiment_id"`
+	ExperimentKey string                    `json:"experiment_key"`
+	Slots         []ScheduledSlot           `json:"slots"`
+	Balance       map[string]VariantBalance `json:"balance"`
+	Adherence     ScheduleAdherence         `json:"adherence"`
+}
+
+// ScheduleAdherence says how well the plan has been followed so far.
+type ScheduleAdherence struct {
+	Slots        int      `json:"slots"`
+	Due          int      `json:"due"`           // slots whose window has passed
+	OnTime       int      `json:"on_time"`       // due slots with a post of their variant within the window
+	Missed       int      `json:"missed"`        // due slots without one
+	WrongVariant int      `json:"wrong_variant"` // due slots where the account posted another variant instead
+	OnTimeShare  *float64 `json:"on_time_share"` // on_time / due; null while nothing is due
+	Summary      string   `json:"summary"`
+}
+
+// PlanSchedule makes a posting plan for the experiment (see BuildSchedule) and stores it in
+// place of any earlier one.
+func (s *Service) PlanSchedule(ctx context.Context, p Principal, experiment string, in ScheduleInput) (Schedule, error) {
+	r, err := in.Request()
+	if err != nil {
+		return Schedule{}, err
+	}
+	var out Schedule
+	err = s.tx(ctx, func(tx Tx) error {
+		e, err := tx.GetExperiment(p.WorkspaceID, experiment, true)
+		if err != nil {
+			return err
+		}
+		if e.Status == StatusConcluded || e.Status == StatusArchived {
+			return Errorf(ECONFLICT, "the experiment is %s: a posting plan is for an experiment still to run", e.Status)
+		}
+		vs, err := tx.ListVariants(p.WorkspaceID, e.ID)
+		if err != nil {
+			return err
+		}
+		slots, err := BuildSchedule(e, vs, r)
+		if err != nil {
+			return err
+		}
+		out = Schedule{ExperimentID: e.ID, ExperimentKey: e.Key, Seed: r.Seed, Slots: slots, Balance: ScheduleBalance(slots, vs)}
+		return tx.ReplaceSchedule(p.WorkspaceID, e.ID, slots)
+	})
+	return out, err
+}
+
+// StoredSchedule reads the experiment's stored plan and checks each slot against the posts
+// logged: on time when a post of its account and variant was logged within ScheduleWindow.
+func (s *Service) StoredSchedule(ctx context.Context, p Principal, experiment string) (StoredSchedule, error) {
+	var out StoredSchedule
+	err := s.tx(ctx, func(tx Tx) error {
+		e, err := tx.GetExperiment(p.WorkspaceID, experiment, false)
+		if err != nil {
+			return err
+		}
+		slots, err := tx.ScheduledSlots(p.WorkspaceID, e.ID, ScheduleWindow)
+		if err != nil {
+			return err
+		}
+		if len(slots) == 0 {
+			return Errorf(ENOTFOUND, "the experiment has no posting plan yet; POST one to /v1/experiments/%s/schedule", e.Key)
+		}
+		vs, err := tx.ListVariants(p.WorkspaceID, e.ID)
+		if err != nil {
+			return err
+		}
+		plain := make([]ScheduleSlot, len(slots))
+		for i := range slots {
+			slots[i].OnTime = slots[i].PostID != nil
+			plain[i] = slots[i].ScheduleSlot
+		}
+		out = StoredSchedule{ExperimentID: e.ID, ExperimentKey: e.Key, Slots: slots,
+			Balance: ScheduleBalance(plain, vs), Adherence: scheduleAdherence(slots, s.Now())}
+		return nil
+	})
+	return out, err
+}
+
+func scheduleAdherence(slots []ScheduledSlot, now time.Time) ScheduleAdherence {
+	a := ScheduleAdherence{Slots: len(slots)}
+	for _, sl := range slots {
+		if !sl.PlannedAt.Add(ScheduleWindow).Before(now) {
+			continue
+		}
+		a.Due++
+		switch {
+		case sl.OnTime:
+			a.OnTime++
+		case sl.WrongVariant:
+			a.Missed++
+			a.WrongVariant++
+		default:
+			a.Missed++
+		}
+	}
+	if a.Due == 0 {
+		a.Summary = fmt.Sprintf("None of the plan's %s is due yet.", pluralPosts(a.Slots))
+		return a
+	}
+	share := float64(a.OnTime) / float64(a.Due)
+	a.OnTimeShare = &share
+	a.Summary = fmt.Sprintf("%d of the %s due so far went out on time with the planned variant (%s)", a.OnTime,
+		pluralPosts(a.Due), planPercent(share))
+	if a.WrongVariant > 0 {
+		a.Summary += fmt.Sprintf("; %d went out with another variant", a.WrongVariant)
+	}
+	a.Summary += "."
+	return a
+}
+
+func pluralPosts(n int) string {
+	if n == 1 {
+		return "1 planned post"
+	}
+	return planThousands(n) + " planned posts"
+}
