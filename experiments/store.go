@@ -104,7 +104,7 @@ type Tx interface {
 	CountPosts(workspaceID, experimentID, variantID string) (int64, error) // variantID may be empty
 
 	// Posts.
-	InsertPost(p Post) error // ECONFLICT on a duplicate (platform, external_id)
+	InsertPost(p Post) error    // ECONFLICT on a duplicate (platform, external_id)
 	InsertPosts(p []Post) error // many at once, with multi-row statements
 	GetPost(workspaceID, id string) (Post, error)
 	ListPosts(workspaceID string, f PostFilter) ([]Post, error)

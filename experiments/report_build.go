@@ -1,0 +1,301 @@
+package experiments
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"postlab/stats"
+)
+
+// Settings of the statistics the report runs (SPEC §2 and §3).
+const (
+	reportPower        = 0.8        // posts_needed: the power to detect the experiment's mde
+	reportPermutations = 10000      // B of the permutation check
+	reportDraws        = 100000     // Monte Carlo draws of chance_to_be_best
+	reportSeed         = 0x706c6162 // every random method starts from this seed: same data, same report
+	// permutationMaxPosts is the largest comparison (both variants' posts) that the permutation
+	// check runs on. It is a check for small samples, where the t test's normal approximation is
+	// in doubt; beyond this the t test's p-value is reliable and B = 10,000 relabellings of every
+	// post would only slow the report down.
+	permutationMaxPosts = 2000
+	permutationRuns     = 2     // the B relabellings are drawn in this many concurrent runs
+	mismatchP           = 0.001 // allocation: p below this is a mismatch
+	weekdayP            = 0.01  // weekday × variant: p below this is an imbalance
+	outlierIQRs         = 3.0   // outliers: log1p value beyond Q3 + 3·IQR of its variant
+	outlierMinPosts     = 4     // fewer posts than this give no meaningful quartiles
+)
+
+// observation is one post in a metric's sample.
+type observation struct {
+	post     int     // index in HorizonData.Posts
+	y        float64 // the value; for a ratio metric num/den, NaN when den is 0
+	num, den float64 // ratio metrics
+	age      time.Duration
+}
+
+// arm is one variant's sample of one metric, and the posts left out of it.
+type arm struct {
+	v                    Variant
+	obs                  []observation
+	immature, unobserved int
+}
+
+func (a *arm) values() []float64 {
+	out := make([]float64, len(a.obs))
+	for i, o := range a.obs {
+		out[i] = o.y
+	}
+	return out
+}
+
+// finiteValues leaves out ratio posts without a denominator.
+func (a *arm) finiteValues() []float64 {
+	out := make([]float64, 0, len(a.obs))
+	for _, o := range a.obs {
+		if !math.IsNaN(o.y) {
+			out = append(out, o.y)
+		}
+	}
+	return out
+}
+
+func (a *arm) ratioParts() (num, den []float64) {
+	num, den = make([]float64, len(a.obs)), make([]float64, len(a.obs))
+	for i, o := range a.obs {
+		num[i], den[i] = o.num, o.den
+	}
+	return num, den
+}
+
+// reportInput is what every part of the report is computed from.
+type reportInput struct {
+	e        Experiment
+	variants []Variant // the control first, then the others in creation order
+	control  int       // index of the control in variants, -1 when there is none
+	posts    []HorizonPost
+	variant  []int // variant index of each post, -1 for a variant not listed
+	st       reportSettings
+	now      time.Time
+}
+
+// buildReport assembles the report from the data read in one transaction.
+func buildReport(e Experiment, variants []Variant, data HorizonData, values []string, st reportSettings, now time.Time) Report {
+	in := newReportInput(e, variants, data, st, now)
+	r := Report{ExperimentID: e.ID, ExperimentKey: e.Key, ExperimentName: e.Name, GeneratedAt: now, Horizon: st.label,
+		HorizonTolerance: e.HorizonTolerance, Alpha: st.alpha, Correction: st.correction, MDE: e.MDE,
+		Metrics: []MetricReport{}}
+	if !st.horizon.latest {
+		r.HorizonHours = num(st.horizon.age.Hours())
+	}
+	r.Allocation = allocation(in)
+	common := commonWarnings(in, r.Allocation)
+	order := sortedPostOrder(data.Posts)
+	for _, m := range st.metrics {
+		arms := in.sample(m, data, values, order)
+		r.Metrics = append(r.Metrics, metricReport(in, m, arms, common))
+	}
+	r.Recommendation = recommend(in, r.Metrics)
+	return r
+}
+
+func newReportInput(e Experiment, variants []Variant, data HorizonData, st reportSettings, now time.Time) reportInput {
+	in := reportInput{e: e, control: -1, posts: data.Posts, st: st, now: now}
+	for _, v := range variants {
+		if v.IsControl && in.control < 0 {
+			in.control = 0
+			in.variants = append([]Variant{v}, in.variants...)
+		} else {
+			in.variants = append(in.variants, v)
+		}
+	}
+	index := map[string]int{}
+	for i, v := range in.variants {
+		index[v.ID] = i
+	}
+	in.variant = make([]int, len(data.Posts))
+	for i, p := range data.Posts {
+		if vi, ok := index[p.VariantID]; ok {
+			in.variant[i] = vi
+		} else {
+			in.variant[i] = -1
+		}
+	}
+	return in
+}
+
+// sortedPostOrder orders the posts by id, whatever order the database gave: sums then add up
+// in one order and both databases give the same report to the last digit.
+func sortedPostOrder(posts []HorizonPost) []int {
+	order := make([]int, len(posts))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return posts[order[a]].ID < posts[order[b]].ID })
+	return order
+}
+
+// sample applies the horizon rule to every post for metric m.
+func (in reportInput) sample(m metricSpec, data HorizonData, values []string, order []int) []*arm {
+	arms := make([]*arm, len(in.variants))
+	for i, v := range in.variants {
+		arms[i] = &arm{v: v}
+	}
+	nv := len(values)
+	parts := m.values()
+	cols := make([]int, len(parts))
+	for j, name := range parts {
+		cols[j] = slices.Index(values, name)
+	}
+	got := make([]float64, len(parts))
+	for _, i := range order {
+		vi := in.variant[i]
+		if vi < 0 {
+			continue
+		}
+		p := in.posts[i]
+		o, ok := observation{post: i}, true
+		for j, c := range cols {
+			b := data.Bracket(i, c, nv)
+			got[j], ok = in.st.horizon.valueAt(b, p.PostedAt)
+			if !ok {
+				break
+			}
+			if in.st.horizon.latest {
+				if age := b.Before.ObservedAt.Sub(p.PostedAt); j == 0 || age < o.age {
+					o.age = age
+				}
+			}
+		}
+		a := arms[vi]
+		switch {
+		case !ok && in.st.horizon.immature(p.PostedAt, in.now):
+			a.immature++
+			continue
+		case !ok:
+			a.unobserved++
+			continue
+		case m.kind == KindRatio:
+			o.num, o.den, o.y = got[0], got[1], math.NaN()
+			if got[1] != 0 {
+				o.y = got[0] / got[1]
+			}
+		default:
+			o.y = got[0]
+		}
+		a.obs = append(a.obs, o)
+	}
+	return arms
+}
+
+// metricReport computes every part of the report on one metric. The parts are independent
+// and the large ones (the comparisons, the factor model, the omnibus tests) run concurrently.
+func metricReport(in reportInput, m metricSpec, arms []*arm, common []Warning) MetricReport {
+	mr := MetricReport{Metric: m.name, Kind: m.kind, Numerator: m.numerator, Denominator: m.denominator,
+		Variants: []VariantStats{}, Comparisons: []Comparison{}, ChanceToBeBest: map[string]float64{},
+		Factors: []FactorEffect{}, Warnings: []Warning{}}
+	var outliers, weekdays []Warning
+	var wg sync.WaitGroup
+	if in.control >= 0 && len(arms) >= 2 {
+		wg.Go(func() { mr.Comparisons = compareAll(in, m, arms) })
+	}
+	if m.kind == KindCount {
+		wg.Go(func() {
+			if len(arms) >= 2 {
+				mr.Omnibus = omnibus(arms)
+			}
+			outliers = outlierWarnings(m, arms)
+		})
+		wg.Go(func() { mr.Factors = factorEffects(in, arms) })
+	}
+	wg.Go(func() {
+		mr.ChanceToBeBest = chanceToBeBest(m, arms)
+		weekdays = weekdayWarnings(in, arms)
+	})
+	for _, a := range arms {
+		mr.Variants = append(mr.Variants, describe(m, a))
+	}
+	wg.Wait()
+	mr.Warnings = append(mr.Warnings, sampleWarnings(in, m, arms)...)
+	for _, c := range mr.Comparisons {
+		if c.Decision == DecisionNotEnoughData {
+			mr.Warnings = append(mr.Warnings, notEnoughDataWarning(in, m, arms, c))
+		}
+	}
+	mr.Warnings = append(mr.Warnings, outliers...)
+	mr.Warnings = append(mr.Warnings, weekdays...)
+	mr.Warnings = append(mr.Warnings, common...)
+	return mr
+}
+
+// describe gives R's mean, median and sd of the variant's values; geo_mean for counts; for
+// ratio metrics the rate Σnum/Σden, and the mean, median and sd of the per-post ratios (posts
+// whose denominator is 0 have no ratio of their own, but count in the rate).
+func describe(m metricSpec, a *arm) VariantStats {
+	vs := VariantStats{VariantID: a.v.ID, Key: a.v.Key, Name: a.v.Name, IsControl: a.v.IsControl,
+		NPosts: len(a.obs), NImmature: a.immature, NUnobserved: a.unobserved}
+	xs := a.finiteValues()
+	if len(xs) > 0 {
+		d := stats.Describe(xs)
+		vs.Mean, vs.Median = num(d.Mean), num(d.Median)
+		if len(xs) >= 2 {
+			vs.SD = num(d.SD)
+		}
+		if m.kind == KindCount {
+			vs.GeoMean.Value = num(d.GeoMean)
+		}
+	}
+	switch m.kind {
+	case KindCount:
+		vs.GeoMean.Set = true
+	case KindRatio:
+		vs.Rate.Set = true
+		num_, den := a.ratioParts()
+		if r, ok := rate(num_, den); ok {
+			vs.Rate.Value = num(r)
+		}
+	}
+	return vs
+}
+
+// rate is Σnum/Σden; ok is false without a positive denominator.
+func rate(num, den []float64) (float64, bool) {
+	var sn, sd float64
+	for i := range num {
+		sn += num[i]
+		sd += den[i]
+	}
+	if !(sd > 0) {
+		return 0, false
+	}
+	return sn / sd, true
+}
+
+// reasonOf turns a statistics error into the sentence a report shows.
+func reasonOf(err error) string {
+	var ie stats.InsufficientDataError
+	if errors.As(err, &ie) {
+		return ie.Reason
+	}
+	return "cannot compute: " + err.Error()
+}
+
+// metricLabel names a metric in sentences: "views", "engagement rate", "custom metric reach_2".
+func metricLabel(name string) string {
+	switch name {
+	case "watch_time_seconds":
+		return "watch time"
+	case "avg_watch_seconds":
+		return "average watch time"
+	case "followers_gained":
+		return "new followers"
+	}
+	if c, ok := strings.CutPrefix(name, "custom."); ok {
+		return strings.ReplaceAll(c, "_", " ")
+	}
+	return strings.ReplaceAll(name, "_", " ")
+}
