@@ -6,9 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"fmt"
-	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +65,7 @@ type scheduleRow struct {
 
 // writeSchedule answers the plan as JSON (asJSON), CSV or iCalendar, as the client prefers.
 func (s *Server) writeSchedule(c echo.Context, experimentID, key string, rows []scheduleRow, checked bool, asJSON any) error {
-	switch acceptable(c.Request().Header.Get("Accept"), mimeJSON, mimeCSV, mimeCalendar) {
+	switch preferred(c.Request().Header.Get("Accept"), mimeJSON, mimeCSV, mimeCalendar) {
 	case mimeCSV:
 		body, err := scheduleCSV(rows, checked)
 		if err != nil {
@@ -81,35 +79,6 @@ func (s *Server) writeSchedule(c echo.Context, experimentID, key string, rows []
 		return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", body)
 	}
 	return c.JSON(http.StatusOK, asJSON)
-}
-
-// acceptable returns the offer the Accept header ranks highest (by q, then by the header's
-// order); a wildcard, or a header naming none of the offers, means offers[0].
-func acceptable(accept string, offers ...string) string {
-	best, bestQ := offers[0], 0.0
-	for _, part := range strings.Split(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if v, ok := params["q"]; ok {
-			if q, err = strconv.ParseFloat(v, 64); err != nil {
-				continue
-			}
-		}
-		offer := ""
-		switch {
-		case slices.Contains(offers, mt):
-			offer = mt
-		case mt == "*/*" || mt == strings.Split(offers[0], "/")[0]+"/*":
-			offer = offers[0]
-		}
-		if offer != "" && q > bestQ {
-			best, bestQ = offer, q
-		}
-	}
-	return best
 }
 
 // scheduleCSV writes one row per slot; a checked (stored) plan adds its check.

@@ -2,7 +2,7 @@ package experiments
 
 import (
 	"math"
-	"sort"
+	"slices"
 
 	"postlab/stats"
 )
@@ -217,15 +217,7 @@ func includedEffect(fit stats.OLS, included []factorSpec, name string) FactorEff
 	return FactorEffect{Factor: name, Levels: []FactorLevel{}, Reason: "cannot estimate the effect of " + name}
 }
 
+// distinctStrings returns the distinct values of xs, sorted.
 func distinctStrings(xs []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range xs {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return slices.Compact(slices.Sorted(slices.Values(xs)))
 }
