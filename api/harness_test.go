@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -69,8 +70,14 @@ func forEachDialect(t *testing.T, fn func(t *testing.T, e *env)) {
 
 func newEnv(t testing.TB, dialect string, opts api.Options) *env {
 	t.Helper()
+	return newEnvAt(t, dialect, opts, nil)
+}
+
+// newEnvAt is newEnv with the service's clock (nil: the real one).
+func newEnvAt(t testing.TB, dialect string, opts api.Options, now func() time.Time) *env {
+	t.Helper()
 	db := storetest.Open(t, dialect)
-	svc := experiments.NewService(db, nil)
+	svc := experiments.NewService(db, now)
 	opts.OpenAPI = postlab.OpenAPI
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h, err := api.NewServer(context.Background(), svc, logger, opts)

@@ -3,17 +3,14 @@ package api_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"image/png"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"postlab"
 	"postlab/api"
 	"postlab/experiments"
 	"postlab/store/storetest"
@@ -35,21 +31,7 @@ var reportNow = time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
 // newClockEnv is newEnv with the service's clock fixed at now.
 func newClockEnv(t *testing.T, dialect string, now time.Time) *env {
 	t.Helper()
-	db := storetest.Open(t, dialect)
-	svc := experiments.NewService(db, func() time.Time { return now })
-	opts := api.DefaultOptions()
-	opts.OpenAPI = postlab.OpenAPI
-	h, err := api.NewServer(context.Background(), svc, slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
-	if err != nil {
-		t.Fatalf("NewServer: %v", err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, svc: svc}
-	e.admin = e.workspace("acme")
-	e.editor = e.newKey(e.admin, "editor")
-	e.viewer = e.newKey(e.admin, "viewer")
-	return e
+	return newEnvAt(t, dialect, api.DefaultOptions(), func() time.Time { return now })
 }
 
 // readCSV reads a testdata CSV into one map per row.
