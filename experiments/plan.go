@@ -128,7 +128,7 @@ func checkBaseline(f *fieldErrors, b *BaselineInput, out *SampleSize) {
 	case b.SD == nil && b.Experiment == "":
 		f.add("baseline", "give either sd (the sd of log1p of the metric) or an experiment whose posts give it")
 	case b.SD != nil && !(*b.SD > 0 && *b.SD <= 100):
-		f.add("baseline.sd", "must be more than 0: the standard deviation of log(1 + value) over past posts")
+		f.add("baseline.sd", "must be more than 0 and at most 100: the standard deviation of log(1 + value) over past posts")
 	}
 	if b.Account != "" && b.Experiment == "" {
 		f.add("baseline.account", "narrows the posts of an experiment; name the experiment too")
