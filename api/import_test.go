@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"postlab/api"
 	"postlab/experiments"
@@ -167,4 +168,38 @@ func TestImportBodyLimit(t *testing.T) {
 		problem(http.StatusRequestEntityTooLarge, "")
 	// Below the limit the same endpoint still works.
 	e.importRaw(exp, "", "text/csv", genericCSV).want(http.StatusOK)
+}
+
+func TestImportInstagramExport(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		exp := e.experiment("ig")
+		e.variant(exp, "morning", true, "morning")
+		e.variant(exp, "evening", false, "evening")
+		file, err := os.ReadFile("testdata/instagram_posts.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mapping := url.QueryEscape(`{"variants": {"18045123456789013": "morning"}, "hashtag_rules": [{"hashtag": "Evening", "variant_key": "evening"}]}`)
+		q := "?platform=instagram&timezone=Europe/Zurich&observed_at=2026-09-20T12:00:00Z&mapping=" + mapping
+		var got importAnswer
+		e.importRaw(exp, q, "text/csv", string(file)).want(http.StatusOK).decode(&got)
+		if got.Format != "instagram" || got.Written != 2 || got.PostsCreated != 2 {
+			t.Fatalf("Instagram import = %+v, want 2 posts written", got)
+		}
+		var posts struct{ Items []experiments.Post }
+		e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/posts?variant=morning", key: e.viewer}).want(http.StatusOK).decode(&posts)
+		if len(posts.Items) != 1 || posts.Items[0].Platform != "instagram" || posts.Items[0].LoggedInDraft != true {
+			t.Fatalf("morning posts = %+v, want the one instagram post, logged while draft", posts.Items)
+		}
+		if got := posts.Items[0].PostedAt.UTC().Format(time.RFC3339); got != "2026-09-17T07:00:00Z" {
+			t.Errorf("posted_at = %s, want 09:00 in Zurich = 2026-09-17T07:00:00Z", got)
+		}
+		var snaps struct{ Items []experiments.Snapshot }
+		e.do(call{method: "GET", path: "/v1/posts/" + posts.Items[0].ID + "/snapshots", key: e.viewer}).want(http.StatusOK).decode(&snaps)
+		s := snaps.Items[0]
+		if s.ObservedAt.Format(time.RFC3339) != "2026-09-20T12:00:00Z" || *s.Views != 5120 || *s.Reach != 4100 || s.Shares != nil || s.FollowersGained != nil {
+			t.Errorf("snapshot = %s views %v reach %v shares %v follows %v, want the export time, 5120, 4100 and unknown shares and follows",
+				s.ObservedAt, *s.Views, *s.Reach, s.Shares, s.FollowersGained)
+		}
+	})
 }
