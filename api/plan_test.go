@@ -440,6 +440,13 @@ func TestScheduleAdherence(t *testing.T) {
 		r = e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/schedule", key: e.viewer,
 			headers: map[string]string{"Accept": "text/calendar"}}).want(http.StatusOK)
 		checkCalendar(t, string(r.Body), 4)
+
+		// The report says the same of the plan.
+		var report experiments.Report
+		e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report", key: e.viewer}).want(http.StatusOK).decode(&report)
+		if report.PlanAdherence == nil || report.PlanAdherence.OnTime != 1 || report.PlanAdherence.Due != 4 || report.PlanAdherence.Summary != a.Summary {
+			t.Errorf("report plan_adherence = %+v, want the schedule's %+v", report.PlanAdherence, a)
+		}
 	})
 }
 

@@ -327,7 +327,6 @@ func (s *Service) StoredSchedule(ctx context.Context, p Principal, experiment st
 		}
 		plain := make([]ScheduleSlot, len(slots))
 		for i := range slots {
-			slots[i].OnTime = slots[i].PostID != nil
 			plain[i] = slots[i].ScheduleSlot
 		}
 		out = StoredSchedule{ExperimentID: e.ID, ExperimentKey: e.Key, Slots: slots,

@@ -28,6 +28,8 @@ type Report struct {
 	Metrics          []MetricReport `json:"metrics"`
 	Allocation       Allocation     `json:"allocation"`
 	Recommendation   Recommendation `json:"recommendation"`
+	// PlanAdherence says how well the stored posting plan was followed; null without a plan.
+	PlanAdherence *ScheduleAdherence `json:"plan_adherence"`
 }
 
 // MetricReport is the report on one metric.
@@ -343,6 +345,7 @@ func (s *Service) Report(ctx context.Context, p Principal, idOrKey string, o Rep
 	var data HorizonData
 	var settings reportSettings
 	var values []string
+	var slots []ScheduledSlot
 	err := s.tx(ctx, func(tx Tx) (err error) {
 		if e, err = tx.GetExperiment(p.WorkspaceID, idOrKey, false); err != nil {
 			return err
@@ -356,6 +359,10 @@ func (s *Service) Report(ctx context.Context, p Principal, idOrKey string, o Rep
 		values = distinctValues(settings.metrics)
 		data, err = tx.HorizonSnapshots(p.WorkspaceID, HorizonQuery{ExperimentID: e.ID, Values: values,
 			Horizon: settings.horizon.age, Latest: settings.horizon.latest})
+		if err != nil {
+			return err
+		}
+		slots, err = tx.ScheduledSlots(p.WorkspaceID, e.ID, ScheduleWindow)
 		return err
 	})
 	if err != nil {
@@ -364,7 +371,12 @@ func (s *Service) Report(ctx context.Context, p Principal, idOrKey string, o Rep
 	if err := ctx.Err(); err != nil {
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
-	return buildReport(e, variants, data, values, settings, s.Now()), nil
+	r := buildReport(e, variants, data, values, settings, s.Now())
+	if len(slots) > 0 {
+		a := scheduleAdherence(slots, r.GeneratedAt)
+		r.PlanAdherence = &a
+	}
+	return r, nil
 }
 
 // distinctValues lists the snapshot values the metrics need, each once.

@@ -161,6 +161,7 @@ ORDER BY ss.position`
 		s.PlannedAt = withOffset(at, offset)
 		if postID.Valid {
 			s.PostID = &postID.String
+			s.OnTime = true
 		}
 		out = append(out, s)
 	}

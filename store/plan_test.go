@@ -114,7 +114,7 @@ func TestScheduleSlots(t *testing.T) {
 			return err
 		})
 		want := []experiments.ScheduledSlot{
-			{ScheduleSlot: slots[0], PostID: &near.ID},
+			{ScheduleSlot: slots[0], PostID: &near.ID, OnTime: true},
 			{ScheduleSlot: slots[1], WrongVariant: true},
 			{ScheduleSlot: slots[2]},
 			{ScheduleSlot: slots[3]},
