@@ -3,46 +3,19 @@ package store
 import (
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"postlab/experiments"
 )
 
-// countColumns are the snapshot columns a baseline may be taken from: the count metrics, each
-// read as a double so that both dialects scan it the same way.
-var countColumns = map[string]string{
-	"views":              "s.views",
-	"reach":              "s.reach",
-	"likes":              "s.likes",
-	"comments":           "s.comments",
-	"shares":             "s.shares",
-	"saves":              "s.saves",
-	"followers_gained":   "s.followers_gained",
-	"profile_views":      "s.profile_views",
-	"watch_time_seconds": "s.watch_time_seconds",
-	"engagements":        "s.likes + s.comments + s.shares + s.saves", // NULL when any part is
-}
-
-// countExpr is the SQL of a count metric of snapshot s as a double, NULL when unknown. Only
-// names from countColumns or custom.NAME (with a name the domain has checked, bound as a
-// parameter all the same) become SQL.
+// countExpr is the SQL of a count metric of snapshot s as a double, NULL when unknown; only a
+// name the domain knows as a count metric becomes SQL (see valueExpr).
 func countExpr(dialect, metric string) (string, []any, error) {
-	double := "double precision"
-	if dialect == DialectSQLite {
-		double = "REAL"
-	}
-	if name, ok := strings.CutPrefix(metric, "custom."); ok && experiments.ValidCustomName(name) {
-		if dialect == DialectSQLite {
-			return "CAST(json_extract(s.custom, ?) AS REAL)", []any{"$." + name}, nil
-		}
-		return "CAST(CAST(s.custom AS jsonb) ->> ? AS double precision)", []any{name}, nil
-	}
-	col, ok := countColumns[metric]
-	if !ok {
+	if kind, ok := experiments.MetricKind(metric, nil); !ok || kind != experiments.KindCount {
 		return "", nil, fmt.Errorf("%q is not a count metric", metric)
 	}
-	return "CAST(" + col + " AS " + double + ")", nil, nil
+	expr, args := valueExpr(dialect, metric)
+	return expr, args, nil
 }
 
 // LatestValues reads the metric in each post's latest snapshot where it is known, for the

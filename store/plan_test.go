@@ -137,3 +137,23 @@ func TestScheduleSlots(t *testing.T) {
 		})
 	})
 }
+
+// TestEngagementsNearTheBigintLimit: four counts near the BIGINT limit sum without overflow.
+func TestEngagementsNearTheBigintLimit(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		w := seedWorld(t, db)
+		p := seedPost(t, db, w.control, "big")
+		big := int64(9e18)
+		s := experiments.Snapshot{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: at(24),
+			Likes: &big, Comments: &big, Shares: &big, Saves: &big}
+		inTx(t, db, func(tx experiments.Tx) error { return upsert(tx, []experiments.Snapshot{s}) })
+		var got []float64
+		inTx(t, db, func(tx experiments.Tx) (err error) {
+			got, err = tx.LatestValues(w.ws.ID, w.exp.ID, "", "engagements")
+			return err
+		})
+		if len(got) != 1 || got[0] != 4*9e18 {
+			t.Errorf("LatestValues(engagements) = %v, want [3.6e19]", got)
+		}
+	})
+}

@@ -234,7 +234,12 @@ func valueExpr(dialect, name string) (string, []any) {
 		return "CAST(CAST(s.custom AS jsonb) ->> ? AS double precision)", []any{custom}
 	}
 	if name == "engagements" {
-		return "CAST(s.likes + s.comments + s.shares + s.saves AS " + real + ")", nil
+		// Summed as doubles: four counts near the BIGINT limit would overflow the sum.
+		parts := make([]string, 4)
+		for i, c := range []string{"likes", "comments", "shares", "saves"} {
+			parts[i] = "CAST(s." + c + " AS " + real + ")"
+		}
+		return "(" + strings.Join(parts, " + ") + ")", nil
 	}
 	return "CAST(s." + snapshotColumn(name) + " AS " + real + ")", nil
 }
