@@ -150,12 +150,24 @@ func TestCrossWorkspace(t *testing.T) {
 			{method: "DELETE", path: "/v1/posts/" + post},
 			{method: "GET", path: "/v1/posts/" + post + "/snapshots"},
 			{method: "POST", path: "/v1/posts/" + post + "/snapshots", body: map[string]any{"observed_at": "2026-09-15T17:05:00Z", "views": 1}},
+			{method: "GET", path: "/v1/experiments/" + exp + "/report"},
+			{method: "GET", path: "/v1/experiments/theirs/report/chart.svg"},
+			{method: "GET", path: "/v1/experiments/" + exp + "/next"},
+			{method: "GET", path: "/v1/experiments/" + exp + "/schedule"},
+			{method: "POST", path: "/v1/experiments/" + exp + "/schedule", body: map[string]any{
+				"start": "2026-09-14", "end": "2026-09-27", "accounts": []string{"ifrc"}, "posts_per_week": 2}},
+			{method: "POST", path: "/v1/experiments/" + exp + "/conclude", body: map[string]any{"result": "lost"}},
 		} {
 			c.key = other
 			e.do(c).problem(http.StatusNotFound, "")
 		}
 		// Nor can an admin revoke another workspace's key.
 		e.do(call{method: "DELETE", path: "/v1/keys/" + ks.Items[0].ID, key: e.admin}).problem(http.StatusNotFound, "")
+		// Nor can an import or a sample size reach their experiment.
+		e.do(call{method: "POST", path: "/v1/experiments/" + exp + "/import", key: other, raw: genericCSV,
+			headers: map[string]string{"Content-Type": "text/csv"}}).problem(http.StatusNotFound, "")
+		e.do(call{method: "POST", path: "/v1/plan/sample-size", key: other, body: map[string]any{
+			"mde": 0.2, "baseline": map[string]any{"experiment": exp}}}).want(http.StatusUnprocessableEntity)
 		// A batch naming their post fails as a bad row, and writes nothing.
 		e.do(call{method: "POST", path: "/v1/snapshots:batch", key: other, body: map[string]any{
 			"snapshots": []map[string]any{{"post_id": post, "observed_at": "2026-09-15T17:05:00Z", "views": 1}}}}).problem(http.StatusUnprocessableEntity, "snapshots[0].post_id")
