@@ -16,28 +16,30 @@ type Factor struct {
 }
 
 // Coefficient is one estimated term of a linear model.
+//
+// The JSON names are those of the R reference (stats-cases.json).
 type Coefficient struct {
-	Term     string  // R's term name: "(Intercept)", or factor name + level, e.g. "slotevening"
-	Estimate float64 // on the scale of y; for log1p(y) the level's Lift is exp(Estimate) − 1
-	SE       float64
-	T        float64
-	PValue   float64 // two-sided: 2·pt(−|T|, residual df)
-	Lift     float64 // exp(Estimate) − 1: the relative change over the reference level when y is on the log scale (0 for the intercept)
+	Term     string  `json:"term"`     // R's term name: "(Intercept)", or factor name + level, e.g. "slotevening"
+	Estimate float64 `json:"estimate"` // on the scale of y; for log1p(y) the level's Lift is exp(Estimate) − 1
+	SE       float64 `json:"se"`
+	T        float64 `json:"t"`
+	PValue   float64 `json:"p_value"` // two-sided: 2·pt(−|T|, residual df)
+	Lift     float64 `json:"-"`       // exp(Estimate) − 1: the relative change over the reference level when y is on the log scale (0 for the intercept)
 }
 
 // TermTest is the F test of dropping one whole factor from the model.
 type TermTest struct {
-	Term       string
-	DF         int // the factor's number of non-reference levels
-	FStatistic float64
-	PValue     float64
+	Term       string  `json:"term"`
+	DF         int     `json:"df"` // the factor's number of non-reference levels
+	FStatistic float64 `json:"f_statistic"`
+	PValue     float64 `json:"p_value"`
 }
 
 // OLS is a fitted linear model with categorical factors.
 type OLS struct {
-	Coefficients []Coefficient // the intercept, then each factor's non-reference levels in sorted order
-	Terms        []TermTest    // one per factor, in the order given
-	ResidualDF   int           // n − number of coefficients
+	Coefficients []Coefficient `json:"coefficients"` // the intercept, then each factor's non-reference levels in sorted order
+	Terms        []TermTest    `json:"terms"`        // one per factor, in the order given
+	ResidualDF   int           `json:"residual_df"`  // n − number of coefficients
 }
 
 // OLSFactors fits y on categorical factors by least squares with treatment

@@ -243,28 +243,7 @@ func runReference(c referenceCase) (string, any, error) {
 	case "ols_factors":
 		y, factors := olsInput(c.Input)
 		r, err := OLSFactors(y, factors)
-		type coef struct {
-			Term     string  `json:"term"`
-			Estimate float64 `json:"estimate"`
-			SE       float64 `json:"se"`
-			T        float64 `json:"t"`
-			PValue   float64 `json:"p_value"`
-		}
-		type term struct {
-			Term       string  `json:"term"`
-			DF         int     `json:"df"`
-			FStatistic float64 `json:"f_statistic"`
-			PValue     float64 `json:"p_value"`
-		}
-		var coefs []coef
-		for _, c := range r.Coefficients {
-			coefs = append(coefs, coef{c.Term, c.Estimate, c.SE, c.T, c.PValue})
-		}
-		var terms []term
-		for _, tt := range r.Terms {
-			terms = append(terms, term{tt.Term, tt.DF, tt.FStatistic, tt.PValue})
-		}
-		return "OLSFactors", map[string]any{"coefficients": coefs, "terms": terms, "residual_df": r.ResidualDF}, err
+		return "OLSFactors", r, err
 	}
 	return c.Method, nil, fmt.Errorf("no runner for method %q", c.Method)
 }

@@ -396,35 +396,8 @@ func evalOLS(input json.RawMessage) (any, error) {
 			factors[f].Levels = append(factors[f].Levels, levels[f])
 		}
 	}
-	r, err := stats.OLSFactors(y, factors)
-	if err != nil {
-		return nil, err
-	}
-	type coefficient struct {
-		Term     string  `json:"term"`
-		Estimate float64 `json:"estimate"`
-		SE       float64 `json:"se"`
-		T        float64 `json:"t"`
-		PValue   float64 `json:"p_value"`
-	}
-	type term struct {
-		Term       string  `json:"term"`
-		DF         int     `json:"df"`
-		FStatistic float64 `json:"f_statistic"`
-		PValue     float64 `json:"p_value"`
-	}
-	out := struct {
-		Coefficients []coefficient `json:"coefficients"`
-		Terms        []term        `json:"terms"`
-		ResidualDF   int           `json:"residual_df"`
-	}{Coefficients: []coefficient{}, Terms: []term{}, ResidualDF: r.ResidualDF}
-	for _, c := range r.Coefficients {
-		out.Coefficients = append(out.Coefficients, coefficient{c.Term, c.Estimate, c.SE, c.T, c.PValue})
-	}
-	for _, t := range r.Terms {
-		out.Terms = append(out.Terms, term{t.Term, t.DF, t.FStatistic, t.PValue})
-	}
-	return out, nil
+	// stats.OLS carries the reference's field names.
+	return stats.OLSFactors(y, factors)
 }
 
 // rowLevels returns a row's level of each factor as text, and whether the
