@@ -443,7 +443,7 @@ func TestOpenAPIResponseBodies(t *testing.T) {
 			"comments": 40, "shares": 96, "saves": 12, "followers_gained": null, "profile_views": null,
 			"watch_time_seconds": null, "avg_watch_seconds": 7.5, "completion_rate": null, "custom": {"clicks": 3}}`},
 		{"SnapshotBatchResult", `{"written": 1, "errors": []}`},
-		{"ImportResult", `{"format": "tiktok", "dry_run": true, "rows": 3, "written": 2, "posts_created": 2, "skipped": 0,
+		{"ImportResult", `{"format": "tiktok", "dry_run": true, "partial": false, "rows": 3, "written": 2, "posts_created": 2, "skipped": 0,
 			"failed": 1, "failures": [{"line": 4, "reason": "no variant for external_id 7290012345678901234"}]}`},
 		{"Health", `{"status": "ok"}`},
 		// A degenerate report: one treatment with too few posts, no test could run.

@@ -32,6 +32,7 @@ type ImportOptions struct {
 type ImportResult struct {
 	Format       string          `json:"format"`
 	DryRun       bool            `json:"dry_run"`
+	Partial      bool            `json:"partial"`
 	Rows         int             `json:"rows"`
 	Written      int             `json:"written"`       // snapshots inserted or changed
 	PostsCreated int             `json:"posts_created"` // posts that were new
@@ -39,6 +40,10 @@ type ImportResult struct {
 	Failed       int             `json:"failed"`
 	Failures     []ImportFailure `json:"failures"`
 }
+
+// Rejected reports whether failed rows stopped the import from writing anything: without
+// ?partial=true a file is written whole or not at all.
+func (r ImportResult) Rejected() bool { return r.Failed > 0 && !r.Partial && !r.DryRun }
 
 // maxListedFailures bounds the failures an answer lists; Failed still counts them all.
 const maxListedFailures = 1000
@@ -54,7 +59,7 @@ var errRollback = errors.New("import rolled back")
 // the same numbers is skipped, so importing a file again writes nothing new. A file with any
 // failed row writes nothing unless opts.Partial; a dry run never writes.
 func (s *Service) Import(ctx context.Context, p Principal, experiment string, src ImportSource, opts ImportOptions) (ImportResult, error) {
-	res := ImportResult{Format: opts.Format, DryRun: opts.DryRun, Failures: []ImportFailure{}}
+	res := ImportResult{Format: opts.Format, DryRun: opts.DryRun, Partial: opts.Partial, Failures: []ImportFailure{}}
 	err := s.tx(ctx, func(tx Tx) error {
 		e, err := tx.GetExperiment(p.WorkspaceID, experiment, true)
 		if err != nil {
@@ -71,7 +76,7 @@ func (s *Service) Import(ctx context.Context, p Principal, experiment string, sr
 		if err := imp.run(src); err != nil {
 			return err
 		}
-		if opts.DryRun || (res.Failed > 0 && !opts.Partial) {
+		if opts.DryRun || res.Rejected() {
 			return errRollback
 		}
 		return nil
