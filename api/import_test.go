@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,20 +142,24 @@ func TestImportTikTokStudioWithHashtagRules(t *testing.T) {
 		if len(posts.Items) != 2 {
 			t.Fatalf("evening posts = %d, want 2 (matched by #Evening)", len(posts.Items))
 		}
+		i := slices.IndexFunc(posts.Items, func(p experiments.Post) bool { return p.ExternalID == "7453531772570778701" })
+		if i < 0 {
+			t.Fatalf("evening posts %+v lack video 7453531772570778701", posts.Items)
+		}
+		p := posts.Items[i]
+		// The video id's top 32 bits carry the exact post time:
+		// 7453531772570778701 >> 32 = 1735410600 s = 2024-12-28T18:30:00Z.
+		if got := p.PostedAt.UTC().Format(time.RFC3339); got != "2024-12-28T18:30:00Z" {
+			t.Errorf("posted_at from the video id = %s, want 2024-12-28T18:30:00Z", got)
+		}
 		var snaps struct{ Items []experiments.Snapshot }
-		for _, p := range posts.Items {
-			if p.ExternalID != "7453531772570778701" {
-				continue
-			}
-			// The video id's top 32 bits carry the exact post time.
-			if got := p.PostedAt.UTC().Format("2006-01-02T15:04:05Z"); got != "2024-12-28T18:00:00Z" && !strings.HasPrefix(got, "2024-12-28") {
-				t.Errorf("posted_at from the video id = %s, want on 2024-12-28", got)
-			}
-			e.do(call{method: "GET", path: "/v1/posts/" + p.ID + "/snapshots", key: e.viewer}).want(http.StatusOK).decode(&snaps)
-			s := snaps.Items[0]
-			if *s.Views != 1200000 || *s.Likes != 5431 || *s.Comments != 1200 || *s.Shares != 312 {
-				t.Errorf("snapshot = views %v likes %v comments %v shares %v, want 1.2M, 5,431, 1.2K, 312", *s.Views, *s.Likes, *s.Comments, *s.Shares)
-			}
+		e.do(call{method: "GET", path: "/v1/posts/" + p.ID + "/snapshots", key: e.viewer}).want(http.StatusOK).decode(&snaps)
+		if len(snaps.Items) != 1 {
+			t.Fatalf("video 7453531772570778701 has %d snapshots, want 1", len(snaps.Items))
+		}
+		s := snaps.Items[0]
+		if *s.Views != 1200000 || *s.Likes != 5431 || *s.Comments != 1200 || *s.Shares != 312 {
+			t.Errorf("snapshot = views %v likes %v comments %v shares %v, want 1.2M, 5,431, 1.2K, 312", *s.Views, *s.Likes, *s.Comments, *s.Shares)
 		}
 	})
 }
