@@ -227,8 +227,8 @@ func TestOpenAPIConventions(t *testing.T) {
 				t.Errorf("%s: %s must be application/problem+json only", name, status)
 				continue
 			}
-			if resp.Content.Get("application/problem+json").Schema.Value != problem {
-				t.Errorf("%s: %s must use the Problem schema", name, status)
+			if !extendsProblem(resp.Content.Get("application/problem+json").Schema.Value, problem) {
+				t.Errorf("%s: %s must use the Problem schema (or one that extends it by allOf)", name, status)
 			}
 			if status == "401" && resp.Headers["WWW-Authenticate"] == nil {
 				t.Errorf("%s: 401 without WWW-Authenticate", name)
@@ -300,6 +300,20 @@ func TestOpenAPIConventions(t *testing.T) {
 			t.Errorf("POST %s: must answer 201", path)
 		}
 	}
+}
+
+// extendsProblem reports whether s is the Problem schema or an allOf that includes it, so
+// every error answer can be read as a Problem whatever it adds.
+func extendsProblem(s, problem *openapi3.Schema) bool {
+	if s == problem {
+		return true
+	}
+	for _, sub := range s.AllOf {
+		if sub.Value == problem {
+			return true
+		}
+	}
+	return false
 }
 
 // checkClosed fails when an object schema reachable from s allows unknown properties.
@@ -428,7 +442,10 @@ func TestOpenAPIResponseBodies(t *testing.T) {
 			"horizon_hours": 24, "horizon_tolerance": 0.25, "alpha": 0.05, "correction": "bh", "mde": 0.2,
 			"factors": ["post_time"], "version": 5, "created_at": "2026-09-01T08:00:00Z", "updated_at": "2026-09-20T08:00:00Z",
 			"started_at": "2026-09-02T08:00:00Z", "concluded_at": "2026-09-20T08:00:00Z",
-			"decision": {"result": "won", "winner_variant_key": "evening", "summary": "s", "report": {"metrics": []}}}`},
+			"decision": {"result": "won", "winner_variant_key": "evening", "summary": "s", "report": {"experiment_id": "e1",
+				"generated_at": "2026-09-20T08:00:00Z", "horizon_hours": 24, "alpha": 0.05, "correction": "bh", "metrics": [],
+				"allocation": {"counts": {}, "expected_weights": {}, "chisq": null, "mismatch": false},
+				"recommendation": {"variant_key": null, "reason": "r"}}}}`},
 		{"Variant", `{"id": "v1", "experiment_id": "e1", "key": "evening", "name": "Evening", "is_control": false,
 			"levels": {"post_time": "evening"}, "weight": 0, "hashtags": [], "created_at": "2026-09-01T08:00:00Z"}`},
 		{"Variant", `{"id": "v1", "experiment_id": "e1", "key": "evening", "name": "Evening", "is_control": true,
@@ -445,6 +462,14 @@ func TestOpenAPIResponseBodies(t *testing.T) {
 		{"SnapshotBatchResult", `{"written": 1, "errors": []}`},
 		{"ImportResult", `{"format": "tiktok", "dry_run": true, "partial": false, "rows": 3, "written": 2, "posts_created": 2, "skipped": 0,
 			"failed": 1, "failures": [{"line": 4, "reason": "no variant for external_id 7290012345678901234"}]}`},
+		// The import's 422 when rows failed: a problem that carries the import's counts too.
+		{"ImportProblem", `{"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+			"detail": "1 of 3 rows failed, so nothing was written", "errors": [{"field": "line 4", "message": "no variant"}],
+			"format": "csv", "dry_run": false, "partial": false, "rows": 3, "written": 2, "posts_created": 2, "skipped": 0,
+			"failed": 1, "failures": [{"line": 4, "reason": "no variant"}]}`},
+		// … and when the request itself was wrong, a plain problem.
+		{"ImportProblem", `{"type": "about:blank", "title": "Unprocessable Entity", "status": 422, "detail": "d",
+			"errors": [{"field": "mapping", "message": "m"}]}`},
 		{"Health", `{"status": "ok"}`},
 		// A degenerate report: one treatment with too few posts, no test could run.
 		{"Report", `{"experiment_id": "e1", "generated_at": "2026-09-20T08:00:00Z", "horizon_hours": null, "alpha": 0.05,
@@ -515,5 +540,74 @@ func TestOpenAPIResponseBodies(t *testing.T) {
 		"posts_needed": null, "summary": "s"}`
 	if err := schemaOf(t, doc, "Comparison").VisitJSON(decode(t, bad), openapi3.VisitAsResponse()); err == nil {
 		t.Errorf("Comparison should refuse decision %q", "maybe")
+	}
+}
+
+// walkSchemas calls fn for s and every schema reachable from it, once each.
+func walkSchemas(s *openapi3.SchemaRef, where string, seen map[*openapi3.Schema]bool, fn func(where string, s *openapi3.Schema)) {
+	if s == nil || s.Value == nil || seen[s.Value] {
+		return
+	}
+	v := s.Value
+	seen[v] = true
+	fn(where, v)
+	for _, group := range [][]*openapi3.SchemaRef{v.AllOf, v.OneOf, v.AnyOf} {
+		for _, sub := range group {
+			walkSchemas(sub, where, seen, fn)
+		}
+	}
+	for name, p := range v.Properties {
+		walkSchemas(p, where+"."+name, seen, fn)
+	}
+	walkSchemas(v.Items, where+"[]", seen, fn)
+	walkSchemas(v.AdditionalProperties.Schema, where+"{}", seen, fn)
+}
+
+// TestOpenAPIGeneratedTypes keeps the contract readable by strict validators and by
+// generators of client types (openapi-typescript, oapi-codegen).
+func TestOpenAPIGeneratedTypes(t *testing.T) {
+	doc := loadSpec(t)
+	seen := map[*openapi3.Schema]bool{}
+	for name, s := range doc.Components.Schemas {
+		// nullable without type is skipped by strict validators (and is an error to Redocly).
+		walkSchemas(s, name, seen, func(where string, v *openapi3.Schema) {
+			if v.Nullable && v.Type == nil {
+				t.Errorf("%s: nullable without a type", where)
+			}
+		})
+	}
+	operations(doc, func(method, path string, op *openapi3.Operation) {
+		name := method + " " + path
+		// A default makes openapi-typescript type the property as required, yet a client
+		// may leave it out: request bodies state defaults in words instead.
+		if op.RequestBody != nil {
+			for mt, media := range op.RequestBody.Value.Content {
+				walkSchemas(media.Schema, name+" "+mt, map[*openapi3.Schema]bool{}, func(where string, v *openapi3.Schema) {
+					for prop, p := range v.Properties {
+						if p.Value != nil && p.Value.Default != nil {
+							t.Errorf("%s.%s: a request property with a default comes out required in generated types", where, prop)
+						}
+					}
+				})
+			}
+		}
+		// Every answer with a body says what the body is, so its generated type is not unknown.
+		for status, resp := range op.Responses.Map() {
+			for mt, media := range resp.Value.Content {
+				if media.Schema == nil {
+					t.Errorf("%s: %s %s has no schema", name, status, mt)
+				}
+			}
+		}
+	})
+	// The contract itself is YAML text, not a JSON value.
+	yaml := doc.Paths.Value("/openapi.yaml").Get.Responses.Status(200).Value.Content.Get("application/yaml")
+	if yaml == nil || !yaml.Schema.Value.Type.Is("string") {
+		t.Errorf("GET /openapi.yaml: 200 must be application/yaml text (type string)")
+	}
+	// The frozen report is a Report.
+	frozen := schemaOf(t, doc, "Conclusion").Properties["report"]
+	if frozen == nil || len(frozen.Value.AllOf) != 1 || frozen.Value.AllOf[0].Value != schemaOf(t, doc, "Report") {
+		t.Errorf("Conclusion.report must be the Report schema")
 	}
 }
