@@ -246,7 +246,7 @@ func (im *importer) newPost(row ImportRow) (Post, bool) {
 	if post.Platform == "" {
 		post.Platform = im.e.Platform
 	}
-	var f fieldErrors
+	var f FieldErrors
 	validatePost(&f, post)
 	if len(f) > 0 {
 		msgs := make([]string, len(f))

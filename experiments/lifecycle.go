@@ -44,19 +44,19 @@ type ConcludeInput struct {
 type ReportFreezer func(ctx context.Context, p Principal, e Experiment) (json.RawMessage, error)
 
 // Transition applies a lifecycle action. Conclude needs in (the result) and freezes the report
-// made by freeze, when freeze is not nil.
-func (s *Service) Transition(ctx context.Context, p Principal, idOrKey string, action Action, in *ConcludeInput, freeze ReportFreezer) (Experiment, error) {
+// made by the service's freezer, when it has one.
+func (s *Service) Transition(ctx context.Context, p Principal, idOrKey string, action Action, in *ConcludeInput) (Experiment, error) {
 	rule, ok := transitions[action]
 	if !ok {
 		return Experiment{}, Errorf(ENOTFOUND, "no such action %q", action)
 	}
 	var frozen json.RawMessage
-	if action == ActionConclude && freeze != nil {
+	if action == ActionConclude && s.freeze != nil {
 		e, err := s.GetExperiment(ctx, p, idOrKey)
 		if err != nil {
 			return Experiment{}, err
 		}
-		if frozen, err = freeze(ctx, p, e); err != nil {
+		if frozen, err = s.freeze(ctx, p, e); err != nil {
 			return Experiment{}, fmt.Errorf("freeze report: %w", err)
 		}
 	}
@@ -131,17 +131,17 @@ func conclusion(tx Tx, e Experiment, in *ConcludeInput) (Conclusion, error) {
 	if in == nil {
 		in = &ConcludeInput{}
 	}
-	var f fieldErrors
+	var f FieldErrors
 	if !slices.Contains(Results, in.Result) {
-		f.add("result", "must be one of won, lost, inconclusive, invalid")
+		f.Add("result", "must be one of won, lost, inconclusive, invalid")
 	}
 	if in.Result == "won" && in.WinnerVariantKey == "" {
-		f.add("winner_variant_key", "is required when the result is won")
+		f.Add("winner_variant_key", "is required when the result is won")
 	}
 	if len(in.Summary) > 5000 || len(in.Learning) > 5000 {
-		f.add("summary", "summary and learning must be at most 5000 characters each")
+		f.Add("summary", "summary and learning must be at most 5000 characters each")
 	}
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return Conclusion{}, err
 	}
 	if in.WinnerVariantKey != "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"postlab/experiments"
+	"postlab/report"
 	"postlab/store"
 	"postlab/store/storetest"
 )
@@ -176,10 +177,10 @@ func BenchmarkReport(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			svc := experiments.NewService(db, nil)
+			svc := report.NewService(db, nil)
 			report := func() {
 				p := experiments.Principal{WorkspaceID: w.ws.ID, Role: experiments.RoleViewer}
-				r, err := svc.Report(ctx, p, w.exp.ID, experiments.ReportOptions{})
+				r, err := svc.Report(ctx, p, w.exp.ID, report.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}

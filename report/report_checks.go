@@ -1,8 +1,9 @@
-package experiments
+package report
 
 import (
 	"fmt"
 	"math"
+	"postlab/experiments"
 	"slices"
 	"strings"
 	"time"
@@ -222,7 +223,7 @@ func weekdayWarnings(in reportInput, arms []*arm) []Warning {
 
 // localWeekday is the day of the week the post went out where it was posted: in its IANA
 // time zone when it has one, else at the offset it was logged with.
-func localWeekday(p HorizonPost, zones map[string]*time.Location) time.Weekday {
+func localWeekday(p experiments.HorizonPost, zones map[string]*time.Location) time.Weekday {
 	if p.Timezone == "" {
 		return p.PostedAt.Weekday()
 	}

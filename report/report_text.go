@@ -1,8 +1,9 @@
-package experiments
+package report
 
 import (
 	"fmt"
 	"math"
+	"postlab/experiments"
 	"strconv"
 )
 
@@ -41,12 +42,12 @@ func summary(in reportInput, m metricSpec, control *arm, arms []*arm, c *Compari
 func changeText(m metricSpec, lift float64) string {
 	label := metricLabel(m.name)
 	if math.Abs(lift) < 0.0005 {
-		if m.kind == KindCount {
+		if m.kind == experiments.KindCount {
 			return "got about as many " + label
 		}
 		return "had about the same " + label
 	}
-	if m.kind == KindCount {
+	if m.kind == experiments.KindCount {
 		if lift > 0 {
 			return fmt.Sprintf("got %s more %s", percent(lift), label)
 		}

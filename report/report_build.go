@@ -1,8 +1,9 @@
-package experiments
+package report
 
 import (
 	"errors"
 	"math"
+	"postlab/experiments"
 	"slices"
 	"sort"
 	"strings"
@@ -40,7 +41,7 @@ type observation struct {
 
 // arm is one variant's sample of one metric, and the posts left out of it.
 type arm struct {
-	v                    Variant
+	v                    experiments.Variant
 	obs                  []observation
 	immature, unobserved int
 }
@@ -74,17 +75,17 @@ func (a *arm) ratioParts() (num, den []float64) {
 
 // reportInput is what every part of the report is computed from.
 type reportInput struct {
-	e        Experiment
-	variants []Variant // the control first, then the others in creation order
-	control  int       // index of the control in variants, -1 when there is none
-	posts    []HorizonPost
+	e        experiments.Experiment
+	variants []experiments.Variant // the control first, then the others in creation order
+	control  int                   // index of the control in variants, -1 when there is none
+	posts    []experiments.HorizonPost
 	variant  []int // variant index of each post, -1 for a variant not listed
 	st       reportSettings
 	now      time.Time
 }
 
 // buildReport assembles the report from the data read in one transaction.
-func buildReport(e Experiment, variants []Variant, data HorizonData, values []string, st reportSettings, now time.Time) Report {
+func buildReport(e experiments.Experiment, variants []experiments.Variant, data experiments.HorizonData, values []string, st reportSettings, now time.Time) Report {
 	in := newReportInput(e, variants, data, st, now)
 	r := Report{ExperimentID: e.ID, ExperimentKey: e.Key, ExperimentName: e.Name, GeneratedAt: now, Horizon: st.label,
 		HorizonTolerance: e.HorizonTolerance, Alpha: st.alpha, Correction: st.correction, MDE: e.MDE,
@@ -103,12 +104,12 @@ func buildReport(e Experiment, variants []Variant, data HorizonData, values []st
 	return r
 }
 
-func newReportInput(e Experiment, variants []Variant, data HorizonData, st reportSettings, now time.Time) reportInput {
+func newReportInput(e experiments.Experiment, variants []experiments.Variant, data experiments.HorizonData, st reportSettings, now time.Time) reportInput {
 	in := reportInput{e: e, control: -1, posts: data.Posts, st: st, now: now}
 	for _, v := range variants {
 		if v.IsControl && in.control < 0 {
 			in.control = 0
-			in.variants = append([]Variant{v}, in.variants...)
+			in.variants = append([]experiments.Variant{v}, in.variants...)
 		} else {
 			in.variants = append(in.variants, v)
 		}
@@ -130,7 +131,7 @@ func newReportInput(e Experiment, variants []Variant, data HorizonData, st repor
 
 // sortedPostOrder orders the posts by id, whatever order the database gave: sums then add up
 // in one order and both databases give the same report to the last digit.
-func sortedPostOrder(posts []HorizonPost) []int {
+func sortedPostOrder(posts []experiments.HorizonPost) []int {
 	order := make([]int, len(posts))
 	for i := range order {
 		order[i] = i
@@ -140,7 +141,7 @@ func sortedPostOrder(posts []HorizonPost) []int {
 }
 
 // sample applies the horizon rule to every post for metric m.
-func (in reportInput) sample(m metricSpec, data HorizonData, values []string, order []int) []*arm {
+func (in reportInput) sample(m metricSpec, data experiments.HorizonData, values []string, order []int) []*arm {
 	arms := make([]*arm, len(in.variants))
 	for i, v := range in.variants {
 		arms[i] = &arm{v: v}
@@ -179,7 +180,7 @@ func (in reportInput) sample(m metricSpec, data HorizonData, values []string, or
 		case !ok:
 			a.unobserved++
 			continue
-		case m.kind == KindRatio:
+		case m.kind == experiments.KindRatio:
 			o.num, o.den, o.y = got[0], got[1], math.NaN()
 			if got[1] != 0 {
 				o.y = got[0] / got[1]
@@ -203,7 +204,7 @@ func metricReport(in reportInput, m metricSpec, arms []*arm, common []Warning) M
 	if in.control >= 0 && len(arms) >= 2 {
 		wg.Go(func() { mr.Comparisons = compareAll(in, m, arms) })
 	}
-	if m.kind == KindCount {
+	if m.kind == experiments.KindCount {
 		wg.Go(func() {
 			if len(arms) >= 2 {
 				mr.Omnibus = omnibus(arms)
@@ -245,14 +246,14 @@ func describe(m metricSpec, a *arm) VariantStats {
 		if len(xs) >= 2 {
 			vs.SD = num(d.SD)
 		}
-		if m.kind == KindCount {
+		if m.kind == experiments.KindCount {
 			vs.GeoMean.Value = num(d.GeoMean)
 		}
 	}
 	switch m.kind {
-	case KindCount:
+	case experiments.KindCount:
 		vs.GeoMean.Set = true
-	case KindRatio:
+	case experiments.KindRatio:
 		vs.Rate.Set = true
 		num_, den := a.ratioParts()
 		if r, ok := rate(num_, den); ok {

@@ -1,8 +1,9 @@
-package experiments
+package report
 
 import (
 	"fmt"
 	"math"
+	"postlab/experiments"
 	"sort"
 	"strconv"
 	"sync"
@@ -40,13 +41,13 @@ func compare(in reportInput, m metricSpec, control, treatment *arm) Comparison {
 	c := Comparison{VariantID: treatment.v.ID, Key: treatment.v.Key, ControlKey: control.v.Key,
 		NControl: len(control.obs), NTreatment: len(treatment.obs)}
 	switch m.kind {
-	case KindCount:
+	case experiments.KindCount:
 		c.Method = "welch_log"
 		compareCounts(in, &c, control, treatment)
-	case KindMean:
+	case experiments.KindMean:
 		c.Method = "welch_raw"
 		compareMeans(in, &c, control, treatment)
-	case KindRatio:
+	case experiments.KindRatio:
 		c.Method = "ratio_delta"
 		compareRatios(in, &c, control, treatment)
 	}

@@ -1,10 +1,12 @@
-package experiments
+package report
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
+	"postlab/experiments"
+	"postlab/planning"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,7 +31,7 @@ type Report struct {
 	Allocation       Allocation     `json:"allocation"`
 	Recommendation   Recommendation `json:"recommendation"`
 	// PlanAdherence says how well the stored posting plan was followed; null without a plan.
-	PlanAdherence *ScheduleAdherence `json:"plan_adherence"`
+	PlanAdherence *planning.ScheduleAdherence `json:"plan_adherence"`
 }
 
 // MetricReport is the report on one metric.
@@ -239,9 +241,9 @@ func num(x float64) *float64 {
 	return &x
 }
 
-// ReportOptions are the query of GET /v1/experiments/{id}/report; empty fields take the
+// Options are the query of GET /v1/experiments/{id}/report; empty fields take the
 // experiment's settings.
-type ReportOptions struct {
+type Options struct {
 	Metrics    []string // default: the primary metric
 	Horizon    string   // hours, e.g. "24" or "6.5", or "latest"
 	Alpha      *float64
@@ -268,29 +270,29 @@ type metricSpec struct {
 
 // values are the snapshot values the metric needs.
 func (m metricSpec) values() []string {
-	if m.kind == KindRatio {
+	if m.kind == experiments.KindRatio {
 		return []string{m.numerator, m.denominator}
 	}
 	return []string{m.name}
 }
 
-func resolveReport(e Experiment, o ReportOptions) (reportSettings, error) {
-	var f fieldErrors
+func resolveReport(e experiments.Experiment, o Options) (reportSettings, error) {
+	var f experiments.FieldErrors
 	s := reportSettings{alpha: e.Alpha, correction: e.Correction,
-		horizon: horizon{age: HorizonDuration(e.HorizonHours), tolerance: e.HorizonTolerance},
+		horizon: horizon{age: experiments.HorizonDuration(e.HorizonHours), tolerance: e.HorizonTolerance},
 		label:   strconv.FormatFloat(e.HorizonHours, 'f', -1, 64)}
 	names := o.Metrics
 	if len(names) == 0 {
 		names = []string{e.PrimaryMetric}
 	}
 	if len(names) > maxReportMetrics {
-		f.add("metric", "at most %d metrics per report", maxReportMetrics)
+		f.Add("metric", "at most %d metrics per report", maxReportMetrics)
 	}
 	for _, name := range names {
 		spec, ok := metricSpecFor(name, e.RatioMetrics)
 		switch {
 		case !ok:
-			f.add("metric", "%q is not a metric postlab knows (views, likes, engagements, engagement_rate, completion_rate, custom.NAME, …)", name)
+			f.Add("metric", "%q is not a metric postlab knows (views, likes, engagements, engagement_rate, completion_rate, custom.NAME, …)", name)
 		case slices.ContainsFunc(s.metrics, func(m metricSpec) bool { return m.name == name }):
 		default:
 			s.metrics = append(s.metrics, spec)
@@ -302,35 +304,35 @@ func resolveReport(e Experiment, o ReportOptions) (reportSettings, error) {
 		s.horizon.latest, s.label = true, "latest"
 	default:
 		hours, err := strconv.ParseFloat(h, 64)
-		if err != nil || !(hours > 0 && hours <= 24*366) || HorizonDuration(hours) <= 0 {
-			f.add("horizon", "must be a number of hours more than 0 and at most 8784, or latest")
+		if err != nil || !(hours > 0 && hours <= 24*366) || experiments.HorizonDuration(hours) <= 0 {
+			f.Add("horizon", "must be a number of hours more than 0 and at most 8784, or latest")
 		} else {
-			s.horizon.age, s.label = HorizonDuration(hours), strconv.FormatFloat(hours, 'f', -1, 64)
+			s.horizon.age, s.label = experiments.HorizonDuration(hours), strconv.FormatFloat(hours, 'f', -1, 64)
 		}
 	}
 	if o.Alpha != nil {
 		if !(*o.Alpha > 0 && *o.Alpha <= 0.5) {
-			f.add("alpha", "must be more than 0 and at most 0.5")
+			f.Add("alpha", "must be more than 0 and at most 0.5")
 		}
 		s.alpha = *o.Alpha
 	}
 	if o.Correction != "" {
-		if !slices.Contains(Corrections, o.Correction) {
-			f.add("correction", "must be one of holm, bh, none")
+		if !slices.Contains(experiments.Corrections, o.Correction) {
+			f.Add("correction", "must be one of holm, bh, none")
 		}
 		s.correction = o.Correction
 	}
-	return s, f.err()
+	return s, f.Err()
 }
 
-func metricSpecFor(name string, ratios []RatioMetric) (metricSpec, bool) {
-	kind, ok := MetricKind(name, ratios)
+func metricSpecFor(name string, ratios []experiments.RatioMetric) (metricSpec, bool) {
+	kind, ok := experiments.MetricKind(name, ratios)
 	if !ok {
 		return metricSpec{}, false
 	}
 	spec := metricSpec{name: name, kind: kind}
-	if kind == KindRatio {
-		r, _ := RatioByName(name, ratios)
+	if kind == experiments.KindRatio {
+		r, _ := experiments.RatioByName(name, ratios)
 		spec.numerator, spec.denominator = r.Numerator, r.Denominator
 	}
 	return spec, true
@@ -339,14 +341,14 @@ func metricSpecFor(name string, ratios []RatioMetric) (metricSpec, bool) {
 // Report computes the report of an experiment. The data come from one transaction: the
 // experiment, its variants and the snapshots that bracket the horizon; the statistics are
 // computed after it ends.
-func (s *Service) Report(ctx context.Context, p Principal, idOrKey string, o ReportOptions) (Report, error) {
-	var e Experiment
-	var variants []Variant
-	var data HorizonData
+func (s *Service) Report(ctx context.Context, p experiments.Principal, idOrKey string, o Options) (Report, error) {
+	var e experiments.Experiment
+	var variants []experiments.Variant
+	var data experiments.HorizonData
 	var settings reportSettings
 	var values []string
-	var slots []ScheduledSlot
-	err := s.tx(ctx, func(tx Tx) (err error) {
+	var slots []experiments.ScheduledSlot
+	err := s.tx(ctx, func(tx experiments.Tx) (err error) {
 		if e, err = tx.GetExperiment(p.WorkspaceID, idOrKey, false); err != nil {
 			return err
 		}
@@ -357,12 +359,12 @@ func (s *Service) Report(ctx context.Context, p Principal, idOrKey string, o Rep
 			return err
 		}
 		values = distinctValues(settings.metrics)
-		data, err = tx.HorizonSnapshots(p.WorkspaceID, HorizonQuery{ExperimentID: e.ID, Values: values,
+		data, err = tx.HorizonSnapshots(p.WorkspaceID, experiments.HorizonQuery{ExperimentID: e.ID, Values: values,
 			Horizon: settings.horizon.age, Latest: settings.horizon.latest})
 		if err != nil {
 			return err
 		}
-		slots, err = tx.ScheduledSlots(p.WorkspaceID, e.ID, ScheduleWindow)
+		slots, err = tx.ScheduledSlots(p.WorkspaceID, e.ID, experiments.ScheduleWindow)
 		return err
 	})
 	if err != nil {
@@ -373,7 +375,7 @@ func (s *Service) Report(ctx context.Context, p Principal, idOrKey string, o Rep
 	}
 	r := buildReport(e, variants, data, values, settings, s.Now())
 	if len(slots) > 0 {
-		a := scheduleAdherence(slots, r.GeneratedAt)
+		a := planning.Adherence(slots, r.GeneratedAt)
 		r.PlanAdherence = &a
 	}
 	return r, nil
@@ -394,12 +396,12 @@ func distinctValues(metrics []metricSpec) []string {
 
 // FreezeReport is the ReportFreezer of concluding: the report with the experiment's own
 // settings, as JSON.
-func (s *Service) FreezeReport(ctx context.Context, p Principal, e Experiment) (json.RawMessage, error) {
+func (s *Service) FreezeReport(ctx context.Context, p experiments.Principal, e experiments.Experiment) (json.RawMessage, error) {
 	metrics := append([]string{e.PrimaryMetric}, e.SecondaryMetrics...)
 	if len(metrics) > maxReportMetrics {
 		metrics = metrics[:maxReportMetrics]
 	}
-	r, err := s.Report(ctx, p, e.ID, ReportOptions{Metrics: metrics})
+	r, err := s.Report(ctx, p, e.ID, Options{Metrics: metrics})
 	if err != nil {
 		return nil, err
 	}

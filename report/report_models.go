@@ -1,7 +1,8 @@
-package experiments
+package report
 
 import (
 	"math"
+	"postlab/experiments"
 	"slices"
 
 	"postlab/stats"
@@ -64,13 +65,13 @@ func posterior(m metricSpec, a *arm) (mu, se float64, ok bool) {
 		return 0, 0, false
 	}
 	switch m.kind {
-	case KindCount:
+	case experiments.KindCount:
 		s := stats.Summarize(log1pAll(a.values()))
 		mu, se = s.Mean, math.Sqrt(s.Var/n)
-	case KindMean:
+	case experiments.KindMean:
 		s := stats.Summarize(a.values())
 		mu, se = s.Mean, math.Sqrt(s.Var/n)
-	case KindRatio:
+	case experiments.KindRatio:
 		nums, dens := a.ratioParts()
 		r, ok := rate(nums, dens)
 		if !ok {
@@ -183,7 +184,7 @@ func factorFor(in reportInput, arms []*arm, name string, obsVariant []int) facto
 	return f
 }
 
-func levelOf(v Variant, factor string) string {
+func levelOf(v experiments.Variant, factor string) string {
 	if l := v.Levels[factor]; l != "" {
 		return l
 	}
