@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"postlab/experiments"
 	"strconv"
 	"strings"
 	"time"
 
+	"postlab/experiments"
 	"postlab/stats"
 )
 

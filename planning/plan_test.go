@@ -3,11 +3,11 @@ package planning
 import (
 	"context"
 	"errors"
-	"postlab/experiments"
 	"slices"
 	"testing"
 	"time"
 
+	"postlab/experiments"
 	"postlab/stats"
 )
 

@@ -3,8 +3,9 @@ package report
 import (
 	"context"
 	"fmt"
-	"postlab/experiments"
 	"slices"
+
+	"postlab/experiments"
 )
 
 // NextPost is the answer of GET /v1/experiments/{id}/next: which variant to post next.
