@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"postlab/experiments"
-	"postlab/stats"
 )
 
 func floatPtr(x float64) *float64 { return &x }
@@ -20,10 +19,12 @@ func TestPlanSampleSizeGivenSD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := stats.PowerT(1.27, 0.2, 0.05, 0.8)
-	if got.PostsPerVariant != want.N || got.TotalPosts != 2*want.N || got.Weeks == nil || *got.Weeks != (2*want.N+59)/60 ||
+	// R: ceiling(power.t.test(delta = log(1.2), sd = 1.27, sig.level = 0.05, power = 0.8)$n)
+	// = ceiling(762.635447456174) = 763; 1,526 posts at 60 a week take 26 weeks.
+	const want = 763
+	if got.PostsPerVariant != want || got.TotalPosts != 2*want || got.Weeks == nil || *got.Weeks != 26 ||
 		got.SDSource != "given" || got.Alpha != 0.05 || got.Power != 0.8 || got.Variants != 2 {
-		t.Errorf("PlanSampleSize() = %+v, want %d per variant with the defaults", got, want.N)
+		t.Errorf("PlanSampleSize() = %+v, want %d per variant with the defaults", got, want)
 	}
 }
 

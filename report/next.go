@@ -37,7 +37,7 @@ func (s *Service) Next(ctx context.Context, p experiments.Principal, idOrKey str
 	if err != nil {
 		return NextPost{}, err
 	}
-	if e.Status == experiments.StatusConcluded || e.Status == experiments.StatusArchived {
+	if !e.Status.Allows(experiments.ActivityPlan) {
 		return NextPost{}, experiments.Errorf(experiments.ECONFLICT, "the experiment is %s: there is nothing more to post", e.Status)
 	}
 	r, err := s.Report(ctx, p, e.ID, Options{Metrics: []string{e.PrimaryMetric}})
