@@ -10,14 +10,18 @@ import (
 // and the first one at or after it. Only those snapshots matter, so only they are read.
 type HorizonQuery struct {
 	ExperimentID string
-	// Values are count or mean metrics, engagements or custom.NAME; a ratio metric asks for
-	// its numerator and its denominator.
+	// Values are count or mean metrics, engagements or custom.NAME (a ratio metric asks for
+	// its numerator and its denominator), or SnapshotPresence.
 	Values []string
 	// Horizon is the post age compared, cut to the microsecond; ignored when Latest.
 	Horizon time.Duration
 	// Latest asks instead for each post's latest snapshot where the value is known.
 	Latest bool
 }
+
+// SnapshotPresence is a value every snapshot has (1): its bracket says whether a post has a
+// snapshot near the horizon at all, whatever the snapshot holds.
+const SnapshotPresence = "snapshot"
 
 // HorizonPost is a post as the report sees it.
 type HorizonPost struct {

@@ -168,22 +168,21 @@ func RatioByName(name string, ratios []RatioMetric) (RatioMetric, bool) {
 	return RatioMetric{}, false
 }
 
-// Value returns the snapshot's value of a count or mean metric (engagements is the sum of
-// likes, comments, shares and saves, unknown when any of them is); ok is false when unknown.
+// Value returns the snapshot's value of a count or mean metric; ok is false when unknown.
+// Engagements is the sum of the parts (likes, comments, shares, saves) the snapshot has,
+// unknown only when it has none of them: TikTok exports, for one, have no saves.
 func (s Snapshot) Value(metric string) (float64, bool) {
 	if sm, ok := SnapshotMetricByName(metric); ok {
 		return sm.In(&s.Metrics)
 	}
 	if metric == "engagements" {
-		total := 0.0
+		total, any := 0.0, false
 		for _, part := range EngagementParts {
-			v, ok := s.Value(part)
-			if !ok {
-				return 0, false
+			if v, ok := s.Value(part); ok {
+				total, any = total+v, true
 			}
-			total += v
 		}
-		return total, true
+		return total, any
 	}
 	if name, ok := strings.CutPrefix(metric, "custom."); ok {
 		v, found := s.Custom[name]

@@ -43,6 +43,12 @@ func (h horizon) valueAt(b experiments.Bracket, postedAt time.Time) (float64, bo
 	return 0, false
 }
 
+// has reports whether the bracket gives the post a value at the horizon.
+func (h horizon) has(b experiments.Bracket, postedAt time.Time) bool {
+	_, ok := h.valueAt(b, postedAt)
+	return ok
+}
+
 // near reports whether a snapshot of that age is within tolerance × H of H.
 func (h horizon) near(age time.Duration) bool {
 	d := float64(age - h.age)

@@ -18,19 +18,24 @@ import (
 // by how much and how sure, with the checks that say whether to trust it. Statistics that
 // cannot be computed are null, never NaN, with a reason.
 type Report struct {
-	ExperimentID     string         `json:"experiment_id"`
-	ExperimentKey    string         `json:"experiment_key"`
-	ExperimentName   string         `json:"experiment_name"`
-	GeneratedAt      time.Time      `json:"generated_at"`
-	HorizonHours     *float64       `json:"horizon_hours"` // nil under horizon=latest
-	Horizon          string         `json:"horizon"`       // the hours as asked, or "latest"
-	HorizonTolerance float64        `json:"horizon_tolerance"`
-	Alpha            float64        `json:"alpha"`
-	Correction       string         `json:"correction"`
-	MDE              float64        `json:"mde"`
-	Metrics          []MetricReport `json:"metrics"`
-	Allocation       Allocation     `json:"allocation"`
-	Recommendation   Recommendation `json:"recommendation"`
+	ExperimentID     string    `json:"experiment_id"`
+	ExperimentKey    string    `json:"experiment_key"`
+	ExperimentName   string    `json:"experiment_name"`
+	GeneratedAt      time.Time `json:"generated_at"`
+	HorizonHours     *float64  `json:"horizon_hours"` // nil under horizon=latest
+	Horizon          string    `json:"horizon"`       // the hours as asked, or "latest"
+	HorizonTolerance float64   `json:"horizon_tolerance"`
+	Alpha            float64   `json:"alpha"`
+	Correction       string    `json:"correction"`
+	MDE              float64   `json:"mde"`
+	// WhatIf is set when alpha or correction differ from the experiment's own: such a report
+	// shows what the numbers would say, and decides nothing (SPEC §3.1).
+	WhatIf bool `json:"what_if"`
+	// PlannedPostsPerVariant is the experiment's plan; nil when it has none (unplanned).
+	PlannedPostsPerVariant *int           `json:"planned_posts_per_variant"`
+	Metrics                []MetricReport `json:"metrics"`
+	Allocation             Allocation     `json:"allocation"`
+	Recommendation         Recommendation `json:"recommendation"`
 	// PlanAdherence says how well the stored posting plan was followed; null without a plan.
 	PlanAdherence *planning.ScheduleAdherence `json:"plan_adherence"`
 }
@@ -58,6 +63,7 @@ type VariantStats struct {
 	NPosts      int          `json:"n_posts"`
 	NImmature   int          `json:"n_immature"`
 	NUnobserved int          `json:"n_unobserved"`
+	NNoRate     int          `json:"n_no_rate"` // ratio metrics: posts whose denominator is 0 or missing at the horizon
 	Mean        *float64     `json:"mean"`
 	Median      *float64     `json:"median"`
 	SD          *float64     `json:"sd"`
@@ -70,9 +76,11 @@ type Comparison struct {
 	VariantID    string             `json:"variant_id"`
 	Key          string             `json:"key"`
 	ControlKey   string             `json:"control_key"`
-	Method       string             `json:"method"` // welch_log | welch_raw | ratio_delta
-	NControl     int                `json:"n_control"`
-	NTreatment   int                `json:"n_treatment"`
+	Method       string             `json:"method"`      // welch_log | welch_rate | welch_raw | lin_log | lin_rate | lin_raw
+	NControl     int                `json:"n_control"`   // the control's posts with a value
+	NTreatment   int                `json:"n_treatment"` // the treatment's posts with a value
+	NExcluded    int                `json:"n_excluded"`  // posts of accounts that did not post 2 of each variant
+	Accounts     []string           `json:"accounts"`    // the paired accounts the comparison is made within
 	Estimate     *float64           `json:"estimate"`
 	CILow        *float64           `json:"ci_low"`
 	CIHigh       *float64           `json:"ci_high"`
@@ -90,9 +98,19 @@ type Comparison struct {
 	ByAccount    []AccountEstimate  `json:"by_account,omitempty"`   // count metrics, 2+ accounts
 	Pooled       *PooledEstimate    `json:"pooled,omitempty"`       // count metrics, 2+ accounts
 	Decision     string             `json:"decision"`               // better | worse | inconclusive | not_enough_data
-	PostsNeeded  *int               `json:"posts_needed"`
-	Summary      string             `json:"summary"`
-	Reason       string             `json:"reason,omitempty"` // why the test could not be run
+	// DecisionFinal is set once the decision can no longer change: a look crossed, or the last
+	// look happened without a crossing.
+	DecisionFinal bool `json:"decision_final"`
+	// Reasons say why the decision is what it is, e.g. "what-if report".
+	Reasons []string `json:"reasons"`
+	// Looks are the planned looks that have happened, each on its first posts (SPEC §3.1).
+	Looks                  []Look `json:"looks"`
+	PlannedPostsPerVariant *int   `json:"planned_posts_per_variant"`
+	// Exploratory marks a secondary metric: only the primary metric decides the experiment.
+	Exploratory bool   `json:"exploratory"`
+	PostsNeeded *int   `json:"posts_needed"` // count metrics
+	Summary     string `json:"summary"`
+	Reason      string `json:"reason,omitempty"` // why the test could not be run
 }
 
 // Decisions a comparison comes to (SPEC §3).
@@ -261,6 +279,7 @@ type reportSettings struct {
 	label      string // the horizon as the report shows it
 	alpha      float64
 	correction string
+	whatIf     bool // alpha or correction differ from the experiment's
 }
 
 // metricSpec is a metric with what the store must read for it.
@@ -269,12 +288,29 @@ type metricSpec struct {
 	numerator, denominator string // ratio metrics
 }
 
-// values are the snapshot values the metric needs.
+// values are the snapshot values the metric needs: its own, or a ratio's numerator and
+// denominator.
 func (m metricSpec) values() []string {
 	if m.kind == experiments.KindRatio {
 		return []string{m.numerator, m.denominator}
 	}
 	return []string{m.name}
+}
+
+// usesEngagements reports whether the metric is made of engagements, whose parts the report
+// checks.
+func (m metricSpec) usesEngagements() bool {
+	return slices.Contains(m.values(), "engagements")
+}
+
+// checkValues are what the report reads beside the values, for its warnings: whether a post
+// has a snapshot near the horizon at all, and which parts of engagements it has.
+func (m metricSpec) checkValues() []string {
+	out := []string{experiments.SnapshotPresence}
+	if m.usesEngagements() {
+		out = append(out, experiments.EngagementParts...)
+	}
+	return out
 }
 
 func resolveReport(e experiments.Experiment, o Options) (reportSettings, error) {
@@ -284,7 +320,7 @@ func resolveReport(e experiments.Experiment, o Options) (reportSettings, error) 
 		label:   strconv.FormatFloat(e.HorizonHours, 'f', -1, 64)}
 	names := o.Metrics
 	if len(names) == 0 {
-		names = []string{e.PrimaryMetric}
+		names = defaultMetrics(e)
 	}
 	if len(names) > maxReportMetrics {
 		f.Add("metric", "at most %d metrics per report", maxReportMetrics)
@@ -323,7 +359,15 @@ func resolveReport(e experiments.Experiment, o Options) (reportSettings, error) 
 		}
 		s.correction = o.Correction
 	}
+	s.whatIf = s.alpha != e.Alpha || s.correction != e.Correction
 	return s, f.Err()
+}
+
+// defaultMetrics are the primary metric followed by the secondary ones, as many as a report
+// holds.
+func defaultMetrics(e experiments.Experiment) []string {
+	names := append([]string{e.PrimaryMetric}, e.SecondaryMetrics...)
+	return names[:min(len(names), maxReportMetrics)]
 }
 
 func metricSpecFor(name string, ratios []experiments.RatioMetric) (metricSpec, bool) {
@@ -386,7 +430,7 @@ func (s *Service) Report(ctx context.Context, p experiments.Principal, idOrKey s
 func distinctValues(metrics []metricSpec) []string {
 	var out []string
 	for _, m := range metrics {
-		for _, v := range m.values() {
+		for _, v := range append(m.values(), m.checkValues()...) {
 			if !slices.Contains(out, v) {
 				out = append(out, v)
 			}
@@ -398,11 +442,7 @@ func distinctValues(metrics []metricSpec) []string {
 // FreezeReport is the ReportFreezer of concluding: the report with the experiment's own
 // settings, as JSON.
 func (s *Service) FreezeReport(ctx context.Context, p experiments.Principal, e experiments.Experiment) (json.RawMessage, error) {
-	metrics := append([]string{e.PrimaryMetric}, e.SecondaryMetrics...)
-	if len(metrics) > maxReportMetrics {
-		metrics = metrics[:maxReportMetrics]
-	}
-	r, err := s.Report(ctx, p, e.ID, Options{Metrics: metrics})
+	r, err := s.Report(ctx, p, e.ID, Options{Metrics: defaultMetrics(e)})
 	if err != nil {
 		return nil, err
 	}

@@ -12,54 +12,94 @@ import (
 	"postlab/stats"
 )
 
-// compareAll compares each treatment with the control, adjusts the p-values for the number
-// of comparisons, and decides. The comparisons run concurrently: each is independent, and the
+// compareAll compares each treatment with the control and decides (SPEC §3.1), then adds each
+// comparison's companions. The companions run concurrently: each is independent, and the
 // permutation check dominates a small report's time.
 func compareAll(in reportInput, m metricSpec, arms []*arm) []Comparison {
 	control := arms[in.control]
-	out := make([]Comparison, len(arms)-1)
-	var wg sync.WaitGroup
-	k := 0
+	var treatments []*arm
 	for i, a := range arms {
-		if i == in.control {
-			continue
+		if i != in.control {
+			treatments = append(treatments, a)
 		}
-		c := &out[k]
-		wg.Go(func() { *c = compare(in, m, control, a) })
-		k++
+	}
+	tus := make([][]unit, len(treatments))
+	for i, a := range treatments {
+		tus[i] = in.units(a)
+	}
+	vs := decideAll(m.kind, in.units(control), tus, in.verdictOptions())
+	out := make([]Comparison, len(treatments))
+	var wg sync.WaitGroup
+	for i, a := range treatments {
+		wg.Go(func() { out[i] = compare(in, m, control, a, vs[i]) })
 	}
 	wg.Wait()
-	adjust(out, in.st.correction)
 	for i := range out {
-		decide(&out[i], in.st.alpha)
-		out[i].Summary = summary(in, m, control, arms, &out[i])
+		out[i].Summary = summary(in, m, control, treatments[i], &out[i], vs[i])
 	}
 	return out
 }
 
-// compare runs the test of the metric's kind and its companions.
-func compare(in reportInput, m metricSpec, control, treatment *arm) Comparison {
-	c := Comparison{VariantID: treatment.v.ID, Key: treatment.v.Key, ControlKey: control.v.Key,
-		NControl: len(control.obs), NTreatment: len(treatment.obs)}
-	switch m.kind {
-	case experiments.KindCount:
-		c.Method = "welch_log"
-		compareCounts(in, &c, control, treatment)
-	case experiments.KindMean:
-		c.Method = "welch_raw"
-		compareMeans(in, &c, control, treatment)
-	case experiments.KindRatio:
-		c.Method = "ratio_delta"
-		compareRatios(in, &c, control, treatment)
+// units are the arm's posts with a value as a comparison sees them, in posting order.
+func (in reportInput) units(a *arm) []unit {
+	out := make([]unit, len(a.obs))
+	for i, o := range a.obs {
+		p := in.posts[o.post]
+		out[i] = unit{g: o.g, y: o.y, account: p.Account, postedAt: p.PostedAt, id: p.ID}
 	}
-	return c
+	slices.SortFunc(out, byPostingOrder)
+	return out
 }
 
-// setTest copies a test's result into the comparison.
-func (c *Comparison) setTest(t stats.TTest) {
-	c.Estimate, c.CILow, c.CIHigh = num(t.Estimate), num(t.CILow), num(t.CIHigh)
-	c.Lift, c.LiftCILow, c.LiftCIHigh = num(t.Lift), num(t.LiftCILow), num(t.LiftCIHigh)
-	c.Statistic, c.DF, c.PValue = num(t.Statistic), num(t.DF), num(t.PValue)
+// verdictOptions are the report's settings that decide besides the data.
+func (in reportInput) verdictOptions() verdictOptions {
+	return verdictOptions{alpha: in.st.alpha, correction: in.st.correction, planned: in.e.PlannedPostsPerVariant,
+		whatIf: in.st.whatIf}
+}
+
+// compare fills a comparison from its verdict, and adds the companions of the metric's kind.
+func compare(in reportInput, m metricSpec, control, treatment *arm, v verdict) Comparison {
+	t := v.all
+	c := Comparison{VariantID: treatment.v.ID, Key: treatment.v.Key, ControlKey: control.v.Key,
+		Method: t.method, NControl: len(control.obs), NTreatment: len(treatment.obs), NExcluded: t.nExcluded,
+		Accounts: t.paired, PAdjusted: v.pAdjusted, Decision: v.decision, DecisionFinal: v.final,
+		Reasons: v.reasons, Looks: v.looks, PlannedPostsPerVariant: in.e.PlannedPostsPerVariant,
+		Exploratory: m.name != in.e.PrimaryMetric}
+	if c.Accounts == nil {
+		c.Accounts = []string{}
+	}
+	if c.Looks == nil {
+		c.Looks = []Look{}
+	}
+	if t.ok {
+		c.Estimate, c.CILow, c.CIHigh = num(t.t.Estimate), num(t.t.CILow), num(t.t.CIHigh)
+		c.Statistic, c.DF, c.PValue = num(t.t.Statistic), num(t.t.DF), num(t.t.PValue)
+		if t.liftOK {
+			c.Lift, c.LiftCILow, c.LiftCIHigh = num(t.t.Lift), num(t.t.LiftCILow), num(t.t.LiftCIHigh)
+		}
+	} else {
+		c.Reason = t.reason
+	}
+	switch m.kind {
+	case experiments.KindCount:
+		a, b := control.values(), treatment.values()
+		c.setBayes(stats.BayesNormal(a, b))
+		c.MannWhitney = mannWhitney(a, b)
+		c.Permutation = permutation(in, control, treatment)
+		c.ByAccount, c.Pooled = byAccount(in, control, treatment)
+		c.PostsNeeded = postsNeeded(in, t)
+	case experiments.KindMean:
+		if w, err := stats.WelchRaw(control.values(), treatment.values(), in.st.alpha); err == nil {
+			c.setBayes(stats.BayesFromNormal(w.Estimate, w.SE))
+		}
+	case experiments.KindRatio:
+		an, ad := control.ratioParts()
+		bn, bd := treatment.ratioParts()
+		if r, err := stats.RatioDelta(an, ad, bn, bd, in.st.alpha); err == nil {
+			c.setBayes(stats.BayesFromNormal(r.Estimate, r.SE))
+		}
+	}
+	return c
 }
 
 func (c *Comparison) setBayes(b stats.Bayes, err error) {
@@ -68,57 +108,19 @@ func (c *Comparison) setBayes(b stats.Bayes, err error) {
 	}
 }
 
-// compareCounts: welch_log, with the Bayesian reading on the log1p scale, the Mann–Whitney
-// and permutation checks, the per-account estimates and their pooling.
-func compareCounts(in reportInput, c *Comparison, control, treatment *arm) {
-	a, b := control.values(), treatment.values()
-	t, err := stats.WelchLog(a, b, in.st.alpha)
+// postsNeeded is power_gs with the residual sd of g within accounts and arms, for the
+// comparisons each treatment makes with the control over four looks (SPEC §3.1); nil when the
+// comparison cannot run or a variant has fewer than 3 posts in it.
+func postsNeeded(in reportInput, t pairTest) *int {
+	if !t.ok || t.nControl < lookMinPosts || t.nTreat < lookMinPosts || math.IsNaN(t.sd) {
+		return nil
+	}
+	comparisons := max(1, len(in.variants)-1)
+	p, err := stats.PowerGS(t.sd, in.e.MDE, in.st.alpha, reportPower, comparisons, reportLooks)
 	if err != nil {
-		c.Reason = reasonOf(err)
-	} else {
-		c.setTest(t)
-		c.setBayes(stats.BayesNormal(a, b))
+		return nil
 	}
-	c.MannWhitney = mannWhitney(a, b)
-	c.Permutation = permutation(in, control, treatment)
-	c.ByAccount, c.Pooled = byAccount(in, control, treatment)
-	c.PostsNeeded = postsNeededLog(append(log1pAll(a), log1pAll(b)...), in)
-}
-
-// compareMeans: welch_raw, the Bayesian reading on Δ with the Welch standard error.
-func compareMeans(in reportInput, c *Comparison, control, treatment *arm) {
-	a, b := control.values(), treatment.values()
-	t, err := stats.WelchRaw(a, b, in.st.alpha)
-	if err != nil {
-		c.Reason = reasonOf(err)
-	} else {
-		c.setTest(t)
-		c.setBayes(stats.BayesFromNormal(t.Estimate, t.SE))
-	}
-	if ma := mean(a); len(a) >= 1 && ma != 0 {
-		c.PostsNeeded = postsNeededRaw(sdOf(append(append([]float64{}, a...), b...)), ma, in)
-	}
-}
-
-// compareRatios: ratio_delta, the Bayesian reading on Δrate with the delta-method variance.
-func compareRatios(in reportInput, c *Comparison, control, treatment *arm) {
-	an, ad := control.ratioParts()
-	bn, bd := treatment.ratioParts()
-	r, err := stats.RatioDelta(an, ad, bn, bd, in.st.alpha)
-	if err != nil {
-		c.Reason = reasonOf(err)
-	} else {
-		c.setTest(r.TTest)
-		c.setBayes(stats.BayesFromNormal(r.Estimate, r.SE))
-	}
-	rateA, ok := rate(an, ad)
-	if !ok || rateA == 0 {
-		return
-	}
-	// The per-post spread of the rate over both variants' posts, on the scale of the rate.
-	if both, err := stats.RateOf(append(slices.Clone(an), bn...), append(slices.Clone(ad), bd...)); err == nil {
-		c.PostsNeeded = postsNeededRaw(both.PostSD(), rateA, in)
-	}
+	return &p.N
 }
 
 func mannWhitney(a, b []float64) *MannWhitneyResult {
@@ -202,70 +204,6 @@ func byAccount(in reportInput, control, treatment *arm) ([]AccountEstimate, *Poo
 	return out, &PooledEstimate{Estimate: num(meta.Estimate), SE: num(meta.SE), CILow: num(meta.CILow),
 		CIHigh: num(meta.CIHigh), PValue: num(meta.PValue), Tau2: num(meta.Tau2), I2: num(meta.I2),
 		Q: num(meta.Q), QPValue: num(meta.QPValue), Lift: num(math.Expm1(meta.Estimate))}
-}
-
-// postsNeededLog is power_t on the log1p scale: the sd of log1p over both variants' posts.
-func postsNeededLog(logs []float64, in reportInput) *int {
-	if len(logs) < 2 {
-		return nil
-	}
-	p, err := stats.PowerT(sdOf(logs), in.e.MDE, in.st.alpha, reportPower)
-	if err != nil {
-		return nil
-	}
-	return &p.N
-}
-
-// postsNeededRaw is power_t for a metric compared on its own scale, where the mde is a lift
-// of mde × base: power.t.test(delta = mde·base, sd) needs as many posts as
-// power.t.test(delta = log(1 + mde), sd·log(1 + mde)/(mde·base)), n depending on delta/sd only.
-func postsNeededRaw(sd, base float64, in reportInput) *int {
-	mde := in.e.MDE
-	scaled := sd * math.Log1p(mde) / (mde * math.Abs(base))
-	if !(scaled > 0) || math.IsInf(scaled, 0) {
-		return nil
-	}
-	p, err := stats.PowerT(scaled, mde, in.st.alpha, reportPower)
-	if err != nil {
-		return nil
-	}
-	return &p.N
-}
-
-// adjust fills p_adjusted over the comparisons that have a p-value.
-func adjust(cs []Comparison, correction string) {
-	var idx []int
-	var ps []float64
-	for i, c := range cs {
-		if c.PValue != nil {
-			idx, ps = append(idx, i), append(ps, *c.PValue)
-		}
-	}
-	adj, err := stats.PAdjust(ps, correction)
-	if err != nil {
-		return
-	}
-	for j, i := range idx {
-		cs[i].PAdjusted = num(adj[j])
-	}
-}
-
-// decide applies SPEC §3's rule. A test that could not be run is not_enough_data too: the
-// data do not support a comparison yet.
-func decide(c *Comparison, alpha float64) {
-	switch {
-	case c.NControl < 2 || c.NTreatment < 2 || c.PAdjusted == nil || c.Lift == nil:
-		c.Decision = DecisionNotEnoughData
-	case *c.PAdjusted < alpha && *c.Lift > 0:
-		c.Decision = DecisionBetter
-	case *c.PAdjusted < alpha && *c.Lift < 0:
-		c.Decision = DecisionWorse
-	default:
-		c.Decision = DecisionInconclusive
-	}
-	if c.Decision == DecisionNotEnoughData && c.Reason == "" {
-		c.Reason = "cannot test because a variant has fewer than 2 posts with a value at the horizon"
-	}
 }
 
 func log1pAll(xs []float64) []float64 {

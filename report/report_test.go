@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"postlab/experiments"
+	"postlab/stats"
 )
 
 var posted = time.Date(2026, 9, 14, 17, 5, 0, 0, time.UTC)
@@ -258,7 +259,8 @@ func TestReportText(t *testing.T) {
 	for _, tt := range []struct {
 		x    float64
 		want string
-	}{{0.48, "48%"}, {0.004, "0.4%"}, {0.0995, "10%"}, {1.2852, "129%"}, {0.092, "9.2%"}} {
+	}{{0.48, "48%"}, {0.004, "0.4%"}, {0.0995, "10%"}, {1.2852, "129%"}, {0.092, "9.2%"},
+		{0.0004, "0.04%"}, {0.000004, "0.0004%"}, {0.00049, "0.05%"}, {0, "0%"}} {
 		if got := percent(tt.x); got != tt.want {
 			t.Errorf("percent(%v) = %q, want %q", tt.x, got, tt.want)
 		}
@@ -277,8 +279,25 @@ func TestReportText(t *testing.T) {
 	evening := &arm{v: experiments.Variant{ID: "b", Name: "Evening video"}}
 	c := Comparison{VariantID: "b", Decision: DecisionBetter, Lift: num(0.48), LiftCILow: num(0.12), LiftCIHigh: num(0.95),
 		PValue: num(0.004), PAdjusted: num(0.004)}
+	v := verdict{all: pairTest{ok: true, liftOK: true, t: stats.TTest{Estimate: math.Log(1.48), Lift: 0.48}}, decidedAt: -1}
 	want := "Evening video got 48% more views than Morning video (95% CI +12% to +95%); this is unlikely to be chance (p = 0.004)."
-	if got := summary(in, m, control, []*arm{control, evening}, &c); got != want {
+	if got := summary(in, m, control, evening, &c, v); got != want {
 		t.Errorf("summary =\n%q, want\n%q", got, want)
+	}
+	for _, tt := range []struct {
+		lift float64
+		want string
+	}{{0.0004, "Evening video got about as many views as Morning video"}, {-0.004, "Evening video got 0.4% fewer views than Morning video"}} {
+		if got := changeClause(m, "Evening video", "Morning video", stats.TTest{Lift: tt.lift}, true, false); got != tt.want {
+			t.Errorf("changeClause(%v) = %q, want %q", tt.lift, got, tt.want)
+		}
+	}
+	for _, x := range []float64{-0.000001, -1e-12} {
+		if got := signedPercent(x); strings.Contains(got, "-0%") || got == "0%" {
+			t.Errorf("signedPercent(%v) = %q: a non-zero change must show as non-zero, never -0%%", x, got)
+		}
+	}
+	if got := signedPercent(0); got != "0%" {
+		t.Errorf("signedPercent(0) = %q, want 0%%", got)
 	}
 }
