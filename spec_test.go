@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"postlab/experiments"
 )
 
 // loadSpec parses and validates the embedded contract.
@@ -563,5 +566,30 @@ func TestOpenAPIGeneratedTypes(t *testing.T) {
 	frozen := schemaOf(t, doc, "Conclusion").Properties["report"]
 	if frozen == nil || len(frozen.Value.AllOf) != 1 || frozen.Value.AllOf[0].Value != schemaOf(t, doc, "Report") {
 		t.Errorf("Conclusion.report must be the Report schema")
+	}
+}
+
+// TestSnapshotSchemasFollowTheCatalogue keeps the contract's snapshot schemas to the domain's
+// one catalogue of snapshot metrics: every metric there, with its number type, and no other.
+func TestSnapshotSchemasFollowTheCatalogue(t *testing.T) {
+	doc := loadSpec(t)
+	notMetrics := []string{"post_id", "platform", "external_id", "observed_at", "custom"}
+	for _, name := range []string{"Snapshot", "SnapshotInput", "PostSnapshotInput"} {
+		s := schemaOf(t, doc, name)
+		for _, sm := range experiments.SnapshotMetrics {
+			p := s.Properties[sm.Name]
+			want := "number"
+			if sm.Whole() {
+				want = "integer"
+			}
+			if p == nil || p.Value == nil || !p.Value.Type.Is(want) {
+				t.Errorf("%s.%s is missing or not of type %s", name, sm.Name, want)
+			}
+		}
+		for prop := range s.Properties {
+			if _, ok := experiments.SnapshotMetricByName(prop); !ok && !slices.Contains(notMetrics, prop) {
+				t.Errorf("%s.%s is not in experiments.SnapshotMetrics", name, prop)
+			}
+		}
 	}
 }

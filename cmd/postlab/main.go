@@ -21,6 +21,8 @@ import (
 	"postlab"
 	"postlab/api"
 	"postlab/experiments"
+	"postlab/planning"
+	"postlab/report"
 	"postlab/store"
 )
 
@@ -165,10 +167,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := db.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	svc := experiments.NewService(db, nil)
+	services := newServices(db, nil)
+	svc := services.Experiments
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, svc, logger, stdout)
+		return serve(ctx, cfg, services, logger, stdout)
 	case "migrate":
 		logger.Info("migrations applied", "dialect", db.Dialect())
 		return nil
@@ -198,8 +201,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
 }
 
+// newServices builds the domain services on one store and clock. The report service is the
+// freezer of the experiments service: concluding an experiment keeps a copy of its report.
+func newServices(db experiments.Store, now func() time.Time) api.Services {
+	reports := report.NewService(db, now)
+	return api.Services{
+		Experiments: experiments.NewService(db, now, reports.FreezeReport),
+		Reports:     reports,
+		Planning:    planning.NewService(db, now),
+	}
+}
+
 // serve answers HTTP until ctx ends, then drains requests for up to 15 seconds.
-func serve(ctx context.Context, cfg config, svc *experiments.Service, logger *slog.Logger, stdout io.Writer) error {
+func serve(ctx context.Context, cfg config, services api.Services, logger *slog.Logger, stdout io.Writer) error {
+	svc := services.Experiments
 	ws, secret, created, err := svc.Bootstrap(ctx, "default")
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
@@ -209,7 +224,7 @@ func serve(ctx context.Context, cfg config, svc *experiments.Service, logger *sl
 			"Use it as: curl -H 'Authorization: Bearer %s' http://localhost%s/v1/workspace\n\n",
 			ws.Name, secret, secret, portOf(cfg.addr))
 	}
-	handler, err := api.NewServer(ctx, svc, logger, cfg.api)
+	handler, err := api.NewServer(ctx, services, logger, cfg.api)
 	if err != nil {
 		return err
 	}
