@@ -84,6 +84,12 @@ const (
 	DefaultMDE              = 0.2
 )
 
+// Bounds of a plan: the last look needs 3 posts per variant (SPEC §3.1 skips smaller looks).
+const (
+	MinPlannedPosts = 3
+	MaxPlannedPosts = 1_000_000
+)
+
 // RatioMetric is a custom ratio metric an experiment defines: numerator / denominator, each a
 // metric name (a count metric or custom.NAME).
 type RatioMetric struct {
@@ -118,13 +124,17 @@ type Experiment struct {
 	Alpha            float64       `json:"alpha"`
 	Correction       string        `json:"correction"`
 	MDE              float64       `json:"mde"`
-	Factors          []string      `json:"factors"`
-	Version          int           `json:"version"` // bumped by every change; the ETag
-	CreatedAt        time.Time     `json:"created_at"`
-	UpdatedAt        time.Time     `json:"updated_at"`
-	StartedAt        *time.Time    `json:"started_at"`
-	ConcludedAt      *time.Time    `json:"concluded_at"`
-	Decision         *Conclusion   `json:"decision"`
+	// PlannedPostsPerVariant is the plan (SPEC §3.1): the posts per variant at which the last
+	// look happens. Set at creation or while a draft, filled in at start when unset, frozen
+	// from then on; nil for an experiment started before plans existed.
+	PlannedPostsPerVariant *int        `json:"planned_posts_per_variant"`
+	Factors                []string    `json:"factors"`
+	Version                int         `json:"version"` // bumped by every change; the ETag
+	CreatedAt              time.Time   `json:"created_at"`
+	UpdatedAt              time.Time   `json:"updated_at"`
+	StartedAt              *time.Time  `json:"started_at"`
+	ConcludedAt            *time.Time  `json:"concluded_at"`
+	Decision               *Conclusion `json:"decision"`
 }
 
 // PostTime is a variant's planned local posting window, e.g. 19:00–20:00 in Europe/Zurich.
