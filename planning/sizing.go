@@ -37,9 +37,9 @@ func (s *Service) PlannedPostsPerVariant(tx experiments.Tx, e experiments.Experi
 	}
 	r, err := stats.PowerGS(h.SD, e.MDE, e.Alpha, DefaultPlanPower, variants-1, PlanLooks)
 	if err != nil {
-		return 0, &experiments.Error{Code: experiments.ECONFLICT,
-			Message: "cannot start: the plan cannot be sized (" + planReason(err) + "); set planned_posts_per_variant",
-			Fields:  []experiments.FieldError{{Field: "planned_posts_per_variant", Message: planReason(err)}}}
+		f := sizeError(err, e.Alpha, variants)
+		return 0, &experiments.Error{Code: experiments.ECONFLICT, Fields: []experiments.FieldError{f},
+			Message: "cannot start: the plan cannot be sized (" + f.Field + ": " + f.Message + "); change it, or set planned_posts_per_variant"}
 	}
 	return max(r.N, experiments.MinPlannedPosts), nil
 }
