@@ -170,6 +170,18 @@ func TestPlanSizedAtStart(t *testing.T) {
 			if got := e.startWith("four", 4, map[string]any{"alpha": 0.1}); got != 654 {
 				t.Errorf("4 variants at alpha 0.1, no history: plan = %d, want 654", got)
 			}
+			// A lift too small to size is a conflict naming the mde; the experiment stays a draft.
+			tiny := e.do(call{method: "POST", path: "/v1/experiments", key: e.editor, body: map[string]any{
+				"key": "tiny", "name": "Tiny lift", "platform": "tiktok", "mde": 0.0001,
+				"factors": []string{"post_time", "format"}}}).want(http.StatusCreated).field("id")
+			e.variant(tiny, "a", true, "morning")
+			e.variant(tiny, "b", false, "evening")
+			e.do(call{method: "POST", path: "/v1/experiments/" + tiny + "/start", key: e.editor}).problem(http.StatusConflict, "mde")
+			var draft experiments.Experiment
+			e.do(call{method: "GET", path: "/v1/experiments/" + tiny, key: e.viewer}).want(http.StatusOK).decode(&draft)
+			if draft.Status != experiments.StatusDraft || draft.PlannedPostsPerVariant != nil {
+				t.Errorf("after a failed start: status %s, plan %v; want a draft without a plan", draft.Status, draft.PlannedPostsPerVariant)
+			}
 
 			history, control, _ := e.running("history")
 			views := []int64{200, 317, 465, 659, 916, 1260, 1727, 2367, 3247, 4465, 6155, 8506, 644, 761, 910, 1103,
