@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"postlab/experiments"
 )
 
 // loadSpec parses and validates the embedded contract.
@@ -515,5 +518,30 @@ func TestOpenAPIResponseBodies(t *testing.T) {
 		"posts_needed": null, "summary": "s"}`
 	if err := schemaOf(t, doc, "Comparison").VisitJSON(decode(t, bad), openapi3.VisitAsResponse()); err == nil {
 		t.Errorf("Comparison should refuse decision %q", "maybe")
+	}
+}
+
+// TestSnapshotSchemasFollowTheCatalogue keeps the contract's snapshot schemas to the domain's
+// one catalogue of snapshot metrics: every metric there, with its number type, and no other.
+func TestSnapshotSchemasFollowTheCatalogue(t *testing.T) {
+	doc := loadSpec(t)
+	notMetrics := []string{"post_id", "platform", "external_id", "observed_at", "custom"}
+	for _, name := range []string{"Snapshot", "SnapshotInput", "PostSnapshotInput"} {
+		s := schemaOf(t, doc, name)
+		for _, sm := range experiments.SnapshotMetrics {
+			p := s.Properties[sm.Name]
+			want := "number"
+			if sm.Whole() {
+				want = "integer"
+			}
+			if p == nil || p.Value == nil || !p.Value.Type.Is(want) {
+				t.Errorf("%s.%s is missing or not of type %s", name, sm.Name, want)
+			}
+		}
+		for prop := range s.Properties {
+			if _, ok := experiments.SnapshotMetricByName(prop); !ok && !slices.Contains(notMetrics, prop) {
+				t.Errorf("%s.%s is not in experiments.SnapshotMetrics", name, prop)
+			}
+		}
 	}
 }

@@ -208,15 +208,15 @@ func (s *Service) PatchExperiment(ctx context.Context, p Principal, idOrKey stri
 		if ifMatch != nil && *ifMatch != e.Version {
 			return Errorf(EPRECONDITION, "the experiment has changed since version %d (now %d); fetch it again", *ifMatch, e.Version)
 		}
-		if e.Status == StatusArchived {
+		if !e.Status.Allows(ActivityChange) {
 			return Errorf(ECONFLICT, "an archived experiment cannot change")
 		}
-		if e.Status != StatusDraft && (patch.Platform != nil || patch.Factors != nil) {
+		if !e.Status.Allows(ActivityDesign) && (patch.Platform != nil || patch.Factors != nil) {
 			return Errorf(ECONFLICT, "platform and factors can change only while the experiment is draft; it is %s", e.Status)
 		}
 		before := e
 		applyPatch(&e, patch)
-		if e.Status != StatusDraft {
+		if !e.Status.Allows(ActivityVerdictSettings) {
 			if err := frozenChanges(before, e); err != nil {
 				return err
 			}

@@ -184,19 +184,9 @@ type Post struct {
 
 // Snapshot is a post's cumulative numbers read at one moment. A nil metric is unknown, never 0.
 type Snapshot struct {
-	PostID           string             `json:"post_id"`
-	WorkspaceID      string             `json:"-"`
-	ObservedAt       time.Time          `json:"observed_at"`
-	Views            *int64             `json:"views"`
-	Reach            *int64             `json:"reach"`
-	Likes            *int64             `json:"likes"`
-	Comments         *int64             `json:"comments"`
-	Shares           *int64             `json:"shares"`
-	Saves            *int64             `json:"saves"`
-	FollowersGained  *int64             `json:"followers_gained"`
-	ProfileViews     *int64             `json:"profile_views"`
-	WatchTimeSeconds *float64           `json:"watch_time_seconds"`
-	AvgWatchSeconds  *float64           `json:"avg_watch_seconds"`
-	CompletionRate   *float64           `json:"completion_rate"`
-	Custom           map[string]float64 `json:"custom,omitempty"`
+	PostID      string    `json:"post_id"`
+	WorkspaceID string    `json:"-"`
+	ObservedAt  time.Time `json:"observed_at"`
+	Metrics
+	Custom map[string]float64 `json:"custom,omitempty"`
 }

@@ -65,7 +65,7 @@ func (s *Service) Import(ctx context.Context, p Principal, experiment string, sr
 		if err != nil {
 			return err
 		}
-		if e.Status == StatusArchived {
+		if !e.Status.Allows(ActivityChange) {
 			return Errorf(ECONFLICT, "an archived experiment takes no more data")
 		}
 		variants, err := tx.ListVariants(p.WorkspaceID, e.ID)

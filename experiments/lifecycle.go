@@ -33,6 +33,34 @@ var transitions = map[Action]struct {
 	ActionArchive:  {[]Status{StatusConcluded}, StatusArchived},
 }
 
+// Activity is something done to an experiment that its status may forbid.
+type Activity string
+
+const (
+	ActivityDesign   Activity = "design"    // change the variants, the factors and the platform
+	ActivityLogPosts Activity = "log_posts" // log new posts one by one
+	ActivityChange   Activity = "change"    // change the experiment, its posts and snapshots; import
+	ActivityPlan     Activity = "plan"      // plan posts: a posting schedule, the next variant to post
+	// change what the verdicts rest on: the primary metric, horizon, alpha, correction, mde and
+	// the plan (SPEC §3.1: frozen at start)
+	ActivityVerdictSettings Activity = "verdict_settings"
+)
+
+// statusRules says, for each activity, the statuses that allow it (SPEC §1: variants and
+// factors change only in draft; posts are logged in draft, running and paused; snapshots until
+// archived; an archived experiment does not change; a plan is for an experiment still to run;
+// SPEC §3.1: the settings the verdicts rest on are frozen at start).
+var statusRules = map[Activity][]Status{
+	ActivityDesign:          {StatusDraft},
+	ActivityVerdictSettings: {StatusDraft},
+	ActivityLogPosts:        {StatusDraft, StatusRunning, StatusPaused},
+	ActivityChange:          {StatusDraft, StatusRunning, StatusPaused, StatusConcluded},
+	ActivityPlan:            {StatusDraft, StatusRunning, StatusPaused},
+}
+
+// Allows reports whether an experiment in status s may undergo a.
+func (s Status) Allows(a Activity) bool { return slices.Contains(statusRules[a], s) }
+
 // ConcludeInput is the body of POST /v1/experiments/{id}/conclude.
 type ConcludeInput struct {
 	Result           string `json:"result"`

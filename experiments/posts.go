@@ -140,8 +140,7 @@ func (s *Service) CreatePost(ctx context.Context, p Principal, experiment string
 }
 
 func canLogPosts(e Experiment) error {
-	switch e.Status {
-	case StatusDraft, StatusRunning, StatusPaused:
+	if e.Status.Allows(ActivityLogPosts) {
 		return nil
 	}
 	return Errorf(ECONFLICT, "posts can be logged only while the experiment is draft, running or paused; it is %s", e.Status)
@@ -197,7 +196,7 @@ func (s *Service) PatchPost(ctx context.Context, p Principal, id string, patch P
 		if err != nil {
 			return err
 		}
-		if e.Status == StatusArchived {
+		if !e.Status.Allows(ActivityChange) {
 			return Errorf(ECONFLICT, "posts of an archived experiment cannot change")
 		}
 		var f FieldErrors
@@ -270,7 +269,7 @@ func (s *Service) DeletePost(ctx context.Context, p Principal, id string) error 
 		if err != nil {
 			return err
 		}
-		if e.Status == StatusArchived {
+		if !e.Status.Allows(ActivityChange) {
 			return Errorf(ECONFLICT, "posts of an archived experiment cannot be deleted")
 		}
 		return tx.DeletePost(p.WorkspaceID, id)

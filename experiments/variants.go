@@ -85,7 +85,7 @@ func draftExperiment(tx Tx, p Principal, idOrKey string) (Experiment, error) {
 	if err != nil {
 		return Experiment{}, err
 	}
-	if e.Status != StatusDraft {
+	if !e.Status.Allows(ActivityDesign) {
 		return Experiment{}, Errorf(ECONFLICT, "variants can change only while the experiment is draft; it is %s", e.Status)
 	}
 	return e, nil

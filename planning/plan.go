@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"postlab/experiments"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"postlab/experiments"
 	"postlab/stats"
 )
 
@@ -338,7 +338,7 @@ func (s *Service) PlanSchedule(ctx context.Context, p experiments.Principal, exp
 		if err != nil {
 			return err
 		}
-		if e.Status == experiments.StatusConcluded || e.Status == experiments.StatusArchived {
+		if !e.Status.Allows(experiments.ActivityPlan) {
 			return experiments.Errorf(experiments.ECONFLICT, "the experiment is %s: a posting plan is for an experiment still to run", e.Status)
 		}
 		vs, err := tx.ListVariants(p.WorkspaceID, e.ID)

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"math"
-	"postlab/experiments"
 	"slices"
 	"testing"
 	"time"
+
+	"postlab/experiments"
 )
 
 func floatPtr(x float64) *float64 { return &x }

@@ -6,10 +6,11 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
-	"postlab/experiments"
 	"slices"
 	"strings"
 	"time"
+
+	"postlab/experiments"
 )
 
 // Limits and defaults of a posting plan.

@@ -4,13 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"postlab/experiments"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"postlab/experiments"
 )
 
 func scheduleVariants(weights ...float64) []experiments.Variant {

@@ -3,8 +3,9 @@ package report
 import (
 	"context"
 	"fmt"
-	"postlab/experiments"
 	"slices"
+
+	"postlab/experiments"
 )
 
 // NextPost is the answer of GET /v1/experiments/{id}/next: which variant to post next.
@@ -36,7 +37,7 @@ func (s *Service) Next(ctx context.Context, p experiments.Principal, idOrKey str
 	if err != nil {
 		return NextPost{}, err
 	}
-	if e.Status == experiments.StatusConcluded || e.Status == experiments.StatusArchived {
+	if !e.Status.Allows(experiments.ActivityPlan) {
 		return NextPost{}, experiments.Errorf(experiments.ECONFLICT, "the experiment is %s: there is nothing more to post", e.Status)
 	}
 	r, err := s.Report(ctx, p, e.ID, Options{Metrics: []string{e.PrimaryMetric}})

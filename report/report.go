@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"postlab/experiments"
-	"postlab/planning"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"postlab/experiments"
+	"postlab/planning"
 )
 
 // Report answers SPEC §3: for each metric asked, which variant did better than the control,

@@ -3,13 +3,13 @@ package report
 import (
 	"errors"
 	"math"
-	"postlab/experiments"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"postlab/experiments"
 	"postlab/stats"
 )
 

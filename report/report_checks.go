@@ -3,11 +3,11 @@ package report
 import (
 	"fmt"
 	"math"
-	"postlab/experiments"
 	"slices"
 	"strings"
 	"time"
 
+	"postlab/experiments"
 	"postlab/stats"
 )
 

@@ -3,11 +3,12 @@ package report
 import (
 	"fmt"
 	"math"
-	"postlab/experiments"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
 
+	"postlab/experiments"
 	"postlab/stats"
 )
 
@@ -114,16 +115,9 @@ func compareRatios(in reportInput, c *Comparison, control, treatment *arm) {
 	if !ok || rateA == 0 {
 		return
 	}
-	// The per-post spread of the rate: the residuals of the pooled rate, scaled by the mean
-	// denominator (the delta method's linearisation, with the post as the unit).
-	num, den := append(append([]float64{}, an...), bn...), append(append([]float64{}, ad...), bd...)
-	if pooled, ok := rate(num, den); ok {
-		md := mean(den)
-		lin := make([]float64, len(num))
-		for i := range num {
-			lin[i] = (num[i] - pooled*den[i]) / md
-		}
-		c.PostsNeeded = postsNeededRaw(sdOf(lin), rateA, in)
+	// The per-post spread of the rate over both variants' posts, on the scale of the rate.
+	if both, err := stats.RateOf(append(slices.Clone(an), bn...), append(slices.Clone(ad), bd...)); err == nil {
+		c.PostsNeeded = postsNeededRaw(both.PostSD(), rateA, in)
 	}
 }
 
@@ -152,27 +146,12 @@ func permutation(in reportInput, control, treatment *arm) *PermutationResult {
 			strata = append(strata, in.posts[o.post].Account)
 		}
 	}
-	// The B relabellings are drawn in independent runs, each from its own fixed seed, at the
-	// same time: together they are B draws, and the p-value counts the extreme ones of all.
-	runs := make([]stats.Permutation, permutationRuns)
-	errs := make([]error, permutationRuns)
-	var wg sync.WaitGroup
-	for r := range permutationRuns {
-		wg.Go(func() {
-			runs[r], errs[r] = stats.PermutationTest(values, treated, strata, reportPermutations/permutationRuns, reportSeed+uint64(r))
-		})
+	// The B relabellings are drawn in concurrent runs, each from its own fixed seed.
+	perm, err := stats.PermutationTestRuns(values, treated, strata, reportPermutations, permutationRuns, reportSeed)
+	if err != nil {
+		return &PermutationResult{Reason: reasonOf(err)}
 	}
-	wg.Wait()
-	extreme, drawn := 0, 0
-	for r, run := range runs {
-		if errs[r] != nil {
-			return &PermutationResult{Reason: reasonOf(errs[r])}
-		}
-		// p = (1 + extreme)/(B + 1) for each run.
-		extreme += int(math.Round(run.PValue*float64(run.Permutations+1))) - 1
-		drawn += run.Permutations
-	}
-	return &PermutationResult{PValue: num(float64(1+extreme) / float64(drawn+1)), Permutations: drawn}
+	return &PermutationResult{PValue: num(perm.PValue), Permutations: perm.Permutations}
 }
 
 // byAccount compares the variants within each account (welch_log) and pools the estimates by

@@ -2,9 +2,9 @@ package report
 
 import (
 	"math"
-	"postlab/experiments"
 	"slices"
 
+	"postlab/experiments"
 	"postlab/stats"
 )
 
@@ -72,17 +72,11 @@ func posterior(m metricSpec, a *arm) (mu, se float64, ok bool) {
 		s := stats.Summarize(a.values())
 		mu, se = s.Mean, math.Sqrt(s.Var/n)
 	case experiments.KindRatio:
-		nums, dens := a.ratioParts()
-		r, ok := rate(nums, dens)
-		if !ok {
+		r, err := stats.RateOf(a.ratioParts())
+		if err != nil {
 			return 0, 0, false
 		}
-		resid := make([]float64, len(nums))
-		for i := range nums {
-			resid[i] = nums[i] - r*dens[i]
-		}
-		md := mean(dens)
-		mu, se = r, math.Sqrt(stats.Summarize(resid).Var/(n*md*md))
+		mu, se = r.Rate, r.SE()
 	}
 	if math.IsNaN(mu) || math.IsInf(mu, 0) || math.IsNaN(se) || math.IsInf(se, 0) {
 		return 0, 0, false

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"postlab/experiments"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"postlab/experiments"
 )
 
 var posted = time.Date(2026, 9, 14, 17, 5, 0, 0, time.UTC)

@@ -3,8 +3,9 @@ package report
 import (
 	"fmt"
 	"math"
-	"postlab/experiments"
 	"strconv"
+
+	"postlab/experiments"
 )
 
 // summary is the one plain sentence a comms officer reads, e.g. "Evening video got 48% more

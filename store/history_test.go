@@ -34,8 +34,8 @@ func TestHorizonSnapshotsHistory(t *testing.T) {
 		post(elsewhere.control, "5", "tiktok", at(-48))
 		inTx(t, db, func(tx experiments.Tx) error {
 			return upsert(tx, []experiments.Snapshot{
-				{PostID: mine.ID, WorkspaceID: w.ws.ID, ObservedAt: mine.PostedAt.Add(20 * time.Hour), Views: ptr(int64(100))},
-				{PostID: mine.ID, WorkspaceID: w.ws.ID, ObservedAt: mine.PostedAt.Add(30 * time.Hour), Views: ptr(int64(160))},
+				{PostID: mine.ID, WorkspaceID: w.ws.ID, ObservedAt: mine.PostedAt.Add(20 * time.Hour), Metrics: experiments.Metrics{Views: ptr(int64(100))}},
+				{PostID: mine.ID, WorkspaceID: w.ws.ID, ObservedAt: mine.PostedAt.Add(30 * time.Hour), Metrics: experiments.Metrics{Views: ptr(int64(160))}},
 			})
 		})
 		var data experiments.HorizonData

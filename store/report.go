@@ -247,8 +247,8 @@ func valueExpr(dialect, name string) (string, []any) {
 	}
 	if name == "engagements" {
 		// Summed as doubles: four counts near the BIGINT limit would overflow the sum.
-		parts := make([]string, 4)
-		for i, c := range []string{"likes", "comments", "shares", "saves"} {
+		parts := make([]string, len(experiments.EngagementParts))
+		for i, c := range experiments.EngagementParts {
 			parts[i] = "CAST(s." + c + " AS " + real + ")"
 		}
 		return "(" + strings.Join(parts, " + ") + ")", nil
@@ -257,13 +257,11 @@ func valueExpr(dialect, name string) (string, []any) {
 }
 
 // snapshotColumn returns the column of a built-in metric; the name is one the domain has
-// checked against experiments.CountMetrics and MeanMetrics, so a name that is not a column
-// is a programming error.
+// checked against experiments.SnapshotMetrics, so a name that is not a column is a
+// programming error.
 func snapshotColumn(name string) string {
-	for _, c := range snapshotColumns[3:] {
-		if c == name && c != "custom" {
-			return c
-		}
+	if sm, ok := experiments.SnapshotMetricByName(name); ok {
+		return sm.Name
 	}
 	panic(fmt.Sprintf("store: %q is not a snapshot metric column", name))
 }

@@ -34,7 +34,7 @@ func TestHorizonSnapshots(t *testing.T) {
 		otherPost := seedPost(t, db, seedVariant(t, db, other, "x", true), "4")
 		us := time.Microsecond
 		snap := func(p experiments.Post, d time.Duration, views, likes *int64, custom map[string]float64) experiments.Snapshot {
-			s := experiments.Snapshot{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: p.PostedAt.Add(d), Views: views, Likes: likes,
+			s := experiments.Snapshot{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: p.PostedAt.Add(d), Metrics: experiments.Metrics{Views: views, Likes: likes},
 				Custom: custom}
 			if likes != nil {
 				s.Comments, s.Shares, s.Saves = ptr(int64(1)), ptr(int64(2)), ptr(int64(3))
