@@ -280,3 +280,34 @@ func TestReportText(t *testing.T) {
 		t.Errorf("summary =\n%q, want\n%q", got, want)
 	}
 }
+
+func TestReportFormattersBoundedForEveryFloat(t *testing.T) {
+	m := metricSpec{name: "views", kind: KindCount}
+	control := &arm{v: Variant{ID: "a", Name: "Morning video"}}
+	evening := &arm{v: Variant{ID: "b", Name: "Evening video"}}
+	withinDeadline(t, 10*time.Second, func() {
+		for _, x := range extremeFloats() {
+			boundedText(t, "percent", x, percent(x), 16)
+			boundedText(t, "signedPercent", x, signedPercent(x), 16)
+			boundedText(t, "trimFloat", x, trimFloat(x), 16)
+			boundedText(t, "formatP", x, formatP(x), 16)
+			boundedText(t, "changeText", x, changeText(m, x), 40)
+			in := reportInput{e: Experiment{MDE: x}, st: reportSettings{alpha: x}}
+			need := math.MinInt
+			c := Comparison{VariantID: "b", Decision: DecisionInconclusive, Lift: num(x), LiftCILow: num(x), LiftCIHigh: num(-x),
+				PValue: num(x), PAdjusted: num(x), PostsNeeded: &need}
+			boundedText(t, "summary", x, summary(in, m, control, []*arm{control, evening}, &c), 300)
+		}
+		for _, d := range []time.Duration{math.MinInt64, -1, 0, 1, math.MaxInt64} {
+			boundedText(t, "formatHours", d, formatHours(d), 16)
+		}
+	})
+	for _, tt := range []struct {
+		x    float64
+		want string
+	}{{1e-300, "0%"}, {1e300, "1e+302%"}, {1e308, "+Inf%"}, {-1e7, "-1e+09%"}, {9.99e6, "999000000%"}} {
+		if got := percent(tt.x); got != tt.want {
+			t.Errorf("percent(%v) = %q, want %q", tt.x, got, tt.want)
+		}
+	}
+}

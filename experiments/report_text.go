@@ -58,9 +58,14 @@ func changeText(m metricSpec, lift float64) string {
 	return fmt.Sprintf("had a %s lower %s", percent(-lift), label)
 }
 
-// percent writes a fraction as a percentage: whole percents, or one decimal below 10%.
+// percent writes a fraction as a percentage: whole percents, or one decimal below 10%. A
+// percentage too large for plain digits (or NaN, ±Inf) gets three significant digits, so the
+// text stays short whatever the number.
 func percent(x float64) string {
 	p := x * 100
+	if !(math.Abs(p) < plainLimit) {
+		return strconv.FormatFloat(p, 'g', 3, 64) + "%"
+	}
 	if math.Abs(p) < 9.95 {
 		return trimFloat(math.Round(p*10)/10) + "%"
 	}
