@@ -179,6 +179,9 @@ func readerOptions(c echo.Context, e experiments.Experiment) (importer.Options, 
 		if err != nil {
 			return opts, badRequest("observed_at", "must be an RFC 3339 time, e.g. 2026-09-20T12:00:00Z")
 		}
+		if err := experiments.CheckTime("observed_at", t); err != nil {
+			return opts, err
+		}
 		opts.ObservedAt = t
 	}
 	return opts, nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -126,6 +127,10 @@ func (im *importer) run(src ImportSource) error {
 			im.fail(row.Line, "the row holds text that is not valid UTF-8 or has NUL characters; save the file as UTF-8")
 			continue
 		}
+		if reason := rowTimeProblem(row, im.s.Now()); reason != "" {
+			im.fail(row.Line, "%s", reason)
+			continue
+		}
 		chunk = append(chunk, row)
 		if len(chunk) == importChunk {
 			if err := im.write(chunk); err != nil {
@@ -150,6 +155,17 @@ func rowTextClean(row ImportRow) bool {
 		}
 	}
 	return true
+}
+
+// rowTimeProblem says why a row's times cannot be stored (see TimeProblem), or "".
+func rowTimeProblem(row ImportRow, now time.Time) string {
+	if p := postedAtProblem(row.Post.PostedAt, now); p != "" {
+		return "posted_at " + row.Post.PostedAt.Format(time.RFC3339) + " " + p
+	}
+	if p := TimeProblem(row.Snapshot.ObservedAt); p != "" {
+		return "observed_at " + row.Snapshot.ObservedAt.Format(time.RFC3339) + " " + p
+	}
+	return ""
 }
 
 // write resolves a chunk's posts in one query, creates the new ones in one statement and
