@@ -63,6 +63,11 @@ func (s *Server) importFile(c echo.Context) error {
 	if formMapping != nil {
 		mapping = *formMapping
 	}
+	file, err := spoolUpload(body)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
 	ctx, p := c.Request().Context(), principal(c)
 	e, err := s.svc.GetExperiment(ctx, p, c.Param("id"))
 	if err != nil {
@@ -72,11 +77,12 @@ func (s *Server) importFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	reader, err := importer.NewReader(body, opts)
+	reader, err := importer.NewReader(file, opts)
 	if err != nil {
 		return readerError(err)
 	}
-	res, err := s.svc.Import(ctx, p, e.ID, rowSource{reader}, experiments.ImportOptions{
+	src := &spooledSource{rowSource: rowSource{reader}, file: file, opts: opts}
+	res, err := s.svc.Import(ctx, p, e.ID, src, experiments.ImportOptions{
 		Format: string(reader.Format()), DryRun: dryRun, Partial: partial, VariantFor: mapping.VariantFor})
 	if err != nil {
 		return err
