@@ -4,5 +4,6 @@
 // they break (a throwaway cluster in a temporary folder, on a private port; the postlab binary
 // built from this repository) and never touch a shared database server.
 //
-// Under -short (as CI runs them) each fault happens once; POSTLAB_FAULT_LONG=1 repeats them.
+// By default (as CI runs them) each fault happens once, in about a minute and a half in all;
+// POSTLAB_FAULT_LONG=1 repeats them: three crashes, three blackholes, five kills at spread moments.
 package faulttest

@@ -109,9 +109,10 @@ func startPostlab(t testing.TB, databaseURL string, env ...string) *instance {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// A bootstrapping instance prints its key before it listens: by now it is written, if at all.
 	select {
 	case inst.key = <-keys:
-	case <-time.After(2 * time.Second):
+	case <-time.After(300 * time.Millisecond):
 	}
 	return inst
 }
@@ -175,6 +176,11 @@ func newClient(url, key string, timeout time.Duration) *client {
 }
 
 func (c *client) do(method, path string, body any, headers ...string) answer {
+	return c.doTraced(context.Background(), method, path, body, headers...)
+}
+
+// doTraced is do with ctx, which may carry an httptrace.ClientTrace.
+func (c *client) doTraced(ctx context.Context, method, path string, body any, headers ...string) answer {
 	var r io.Reader
 	contentType := "application/json"
 	switch b := body.(type) {
@@ -188,7 +194,7 @@ func (c *client) do(method, path string, body any, headers ...string) answer {
 		}
 		r = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequestWithContext(context.Background(), method, c.url+path, r)
+	req, err := http.NewRequestWithContext(ctx, method, c.url+path, r)
 	if err != nil {
 		return answer{err: err}
 	}
