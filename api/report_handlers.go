@@ -295,10 +295,15 @@ func (percentTicks) Ticks(min, max float64) []plot.Tick {
 	return ticks
 }
 
+// signedPct writes a chart tick as a signed whole percentage; one too large for plain digits
+// (or NaN, ±Inf) gets three significant digits, so a label never grows with its value.
 func signedPct(x float64) string {
 	p := math.Round(x * 100)
 	if p == 0 {
 		return "0%"
+	}
+	if !(math.Abs(p) < 1e9) {
+		return strconv.FormatFloat(p, 'g', 3, 64) + "%"
 	}
 	return fmt.Sprintf("%+.0f%%", p)
 }

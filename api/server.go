@@ -145,6 +145,7 @@ func (s *Server) readyz(c echo.Context) error {
 	defer cancel()
 	if err := s.svc.Ping(ctx); err != nil {
 		s.logger.Warn("database not ready", "error", err)
+		c.Response().Header().Set("Retry-After", retryAfter)
 		return writeProblem(c, newProblem(http.StatusServiceUnavailable, "the database does not answer", nil))
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

@@ -13,8 +13,14 @@ const (
 	EFORBIDDEN    = "forbidden"           // the key's role may not do this (403)
 	EUNAUTHORIZED = "unauthorized"        // no key, or not a valid one (401)
 	EPRECONDITION = "precondition_failed" // If-Match did not match (412)
-	EINTERNAL     = "internal"            // a bug or an outage (500)
+	EINTERNAL     = "internal"            // a bug (500)
+	EUNAVAILABLE  = "unavailable"         // the database cannot be reached or did not answer in time (503)
 )
+
+// ErrUnavailable is the error of a request whose database could not be reached or did not
+// answer in time. The request may be sent again shortly; a write with the same
+// Idempotency-Key, so that it is done once whatever became of the first.
+var ErrUnavailable = &Error{Code: EUNAVAILABLE, Message: "the database is not answering; try again in a few seconds (a write with the same Idempotency-Key)"}
 
 // FieldError names one field of the input and what is wrong with it.
 type FieldError struct {

@@ -77,18 +77,29 @@ func (s *Service) CreateWorkspace(ctx context.Context, name string) (Workspace, 
 }
 
 // Bootstrap creates a first workspace and admin key when the database has no workspace;
-// created is false (and nothing is written) otherwise.
+// created is false (and nothing is written) otherwise. Instances starting together on an empty
+// database may all find it empty: the unique workspace name lets one of them create it, and
+// the others, refused with a conflict, find that it exists and go on without a key of their own.
 func (s *Service) Bootstrap(ctx context.Context, name string) (ws Workspace, secret string, created bool, err error) {
 	var n int64
-	err = s.tx(ctx, func(tx Tx) error {
+	count := func(tx Tx) error {
 		n, err = tx.CountWorkspaces()
 		return err
-	})
-	if err != nil || n > 0 {
+	}
+	if err = s.tx(ctx, count); err != nil || n > 0 {
 		return Workspace{}, "", false, err
 	}
 	ws, secret, err = s.CreateWorkspace(ctx, name)
-	return ws, secret, err == nil, err
+	if ErrorCode(err) != ECONFLICT {
+		return ws, secret, err == nil, err
+	}
+	if err = s.tx(ctx, count); err != nil {
+		return Workspace{}, "", false, err
+	}
+	if n == 0 {
+		return Workspace{}, "", false, Errorf(EINTERNAL, "bootstrap: creating workspace %q conflicted, yet there is no workspace", name)
+	}
+	return Workspace{}, "", false, nil
 }
 
 // Workspace returns the principal's workspace.

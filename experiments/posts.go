@@ -41,7 +41,8 @@ type PostPatch struct {
 	FollowersAtPost *int64    `json:"followers_at_post"`
 }
 
-// parseTime reads an RFC 3339 timestamp with its offset.
+// parseTime reads an RFC 3339 timestamp with its offset, within the range both databases
+// store and read back (see TimeProblem).
 func parseTime(f *FieldErrors, field, value string) time.Time {
 	if value == "" {
 		f.Add(field, "is required (RFC 3339, e.g. 2026-09-14T17:05:00Z)")
@@ -50,6 +51,23 @@ func parseTime(f *FieldErrors, field, value string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, value)
 	if err != nil {
 		f.Add(field, "must be an RFC 3339 time with an offset, e.g. 2026-09-14T17:05:00+02:00")
+		return t
+	}
+	if p := TimeProblem(t); p != "" {
+		f.Add(field, "%s", p)
+	}
+	return t
+}
+
+// parsePostedAt is parseTime for when a post was published: also not more than
+// MaxFutureLead ahead of now.
+func parsePostedAt(f *FieldErrors, field, value string, now time.Time) time.Time {
+	n := len(*f)
+	t := parseTime(f, field, value)
+	if len(*f) == n {
+		if p := postedAtProblem(t, now); p != "" {
+			f.Add(field, "%s", p)
+		}
 	}
 	return t
 }
@@ -108,7 +126,7 @@ func resolveVariant(tx Tx, e Experiment, id, key string) (Variant, error) {
 // (the report warns), running or paused.
 func (s *Service) CreatePost(ctx context.Context, p Principal, experiment string, in PostInput) (Post, error) {
 	var f FieldErrors
-	postedAt := parseTime(&f, "posted_at", in.PostedAt)
+	postedAt := parsePostedAt(&f, "posted_at", in.PostedAt, s.Now())
 	post := Post{ID: NewID(), WorkspaceID: p.WorkspaceID, Platform: in.Platform, Account: strings.TrimSpace(in.Account),
 		ExternalID: strings.TrimSpace(in.ExternalID), URL: in.URL, PostedAt: postedAt, Timezone: in.Timezone,
 		Country: in.Country, Language: in.Language, Caption: in.Caption, Hashtags: orEmpty(in.Hashtags),
@@ -201,7 +219,7 @@ func (s *Service) PatchPost(ctx context.Context, p Principal, id string, patch P
 		}
 		var f FieldErrors
 		if patch.PostedAt != nil {
-			post.PostedAt = parseTime(&f, "posted_at", *patch.PostedAt)
+			post.PostedAt = parsePostedAt(&f, "posted_at", *patch.PostedAt, s.Now())
 		}
 		applyPostPatch(&post, patch)
 		validatePost(&f, post)

@@ -141,6 +141,10 @@ func timestampCell(col, cell string, loc *time.Location) (time.Time, string) {
 	if !ok {
 		return time.Time{}, fmt.Sprintf("%s: %s is not a date and time; use RFC 3339 such as 2026-09-14T17:05:00+02:00", col, quote(cell))
 	}
+	// Checked here, while the time still has the offset it was written with.
+	if p := experiments.TimeProblem(t); p != "" {
+		return time.Time{}, fmt.Sprintf("%s: %s %s", col, quote(cell), p)
+	}
 	return t, ""
 }
 

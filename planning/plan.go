@@ -19,6 +19,10 @@ const (
 	DefaultPlanPower    = 0.8
 	DefaultPlanVariants = 2
 	MinBaselinePosts    = 3 // posts with a value that an sd taken from past posts needs
+	// MinPostsPerWeek and MaxPostsPerWeek bound the team's posting rate: one post a century is
+	// no plan, and the bounds keep the weeks a plan takes far inside an int.
+	MinPostsPerWeek = 0.01
+	MaxPostsPerWeek = 100000
 )
 
 // SampleSizeInput is the body of POST /v1/plan/sample-size.
@@ -88,6 +92,7 @@ func (s *Service) PlanSampleSize(ctx context.Context, p experiments.Principal, i
 	out.LookPosts = LookPosts(power.N)
 	out.TotalPosts = power.N * out.Variants
 	if out.PostsPerWeek != nil {
+		// Validation keeps the rate at MinPostsPerWeek or more, so weeks stays far inside an int.
 		weeks := int(math.Ceil(float64(out.TotalPosts) / *out.PostsPerWeek))
 		out.Weeks = &weeks
 	}
@@ -120,8 +125,9 @@ func sampleSizeSettings(in SampleSizeInput) (SampleSize, error) {
 	if out.Variants < 2 || out.Variants > 100 {
 		f.Add("variants", "must be from 2 to 100 (the control counts as one)")
 	}
-	if r := in.PostsPerWeek; r != nil && !(*r > 0 && *r <= 100000) {
-		f.Add("posts_per_week", "must be more than 0: the posts the team publishes a week, all variants together")
+	if r := in.PostsPerWeek; r != nil && !(*r >= MinPostsPerWeek && *r <= MaxPostsPerWeek) {
+		f.Add("posts_per_week", "must be from %g to %g: the posts the team publishes a week, all variants together",
+			MinPostsPerWeek, float64(MaxPostsPerWeek))
 	}
 	checkBaseline(&f, in.Baseline, &out)
 	return out, f.Err()
@@ -246,8 +252,7 @@ func sampleSizeSummary(s SampleSize) string {
 		if *s.Weeks == 1 {
 			unit = "week"
 		}
-		fmt.Fprintf(&b, ", about %s %s at %s posts a week", planThousands(*s.Weeks), unit,
-			strconv.FormatFloat(math.Round(*s.PostsPerWeek*10)/10, 'f', -1, 64))
+		fmt.Fprintf(&b, ", about %s %s at %s posts a week", planThousands(*s.Weeks), unit, planDecimal(*s.PostsPerWeek, 2))
 	}
 	b.WriteString(".")
 	b.WriteString(looksText(s.LookPosts))
@@ -276,19 +281,40 @@ func looksText(looks []int) string {
 
 // planPercent writes a share as a percentage with at most one decimal: 0.2 → "20%".
 func planPercent(x float64) string {
-	return strconv.FormatFloat(math.Round(x*1000)/10, 'f', -1, 64) + "%"
+	return planDecimal(x*100, 1) + "%"
 }
 
-// planThousands writes n with comma thousands separators: 1530 → "1,530".
-func planThousands(n int) string {
-	s := strconv.Itoa(n)
-	if n < 0 {
-		return "-" + planThousands(-n)
+// planPlainLimit is the magnitude from which planDecimal writes a number in scientific form,
+// so that neither its work nor its output grows with the size of the number.
+const planPlainLimit = 1e9
+
+// planDecimal writes x with at most decimals decimals and no trailing zeros: 7.5, 60, 0.01.
+// Numbers too large for plain digits, and NaN or ±Inf (which validation keeps out), are
+// written with three significant digits instead (1.23e+12), so the text stays short.
+func planDecimal(x float64, decimals int) string {
+	if !(math.Abs(x) < planPlainLimit) {
+		return strconv.FormatFloat(x, 'g', 3, 64)
 	}
+	scale := math.Pow10(decimals)
+	r := math.Round(x*scale) / scale
+	if r == 0 {
+		r = 0 // no "-0"
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+// planThousands writes n with comma thousands separators: 1530 → "1,530". It works on the
+// magnitude as a uint64, so the most negative int is written like any other.
+func planThousands(n int) string {
+	sign, u := "", uint64(n)
+	if n < 0 {
+		sign, u = "-", -u
+	}
+	s := strconv.FormatUint(u, 10)
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}
-	return s
+	return sign + s
 }
 
 // planMetricName names a metric in a sentence: "views", "followers gained", "clicks".

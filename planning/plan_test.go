@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -144,5 +145,89 @@ func TestScheduleAdherenceSummary(t *testing.T) {
 	}
 	if a := Adherence([]experiments.ScheduledSlot{slot(-1, false, false)}, now); a.Due != 0 || a.OnTimeShare != nil || a.Summary != "None of the plan's 1 planned post is due yet." {
 		t.Errorf("Adherence(nothing due) = %+v", a)
+	}
+}
+
+// extremeFloats are the floats a formatter must survive: zeros, subnormals, the smallest and
+// largest normals, values at the edges of plain and scientific writing, NaN and ±Inf, and a
+// seeded sample of arbitrary bit patterns.
+func extremeFloats() []float64 {
+	xs := []float64{0, math.Copysign(0, -1), 5e-324, 1e-310, 2.2250738585072014e-308, 1e-300, 1e-15, 0.005,
+		0.0995, 9.95, 1e9 - 1, 1e9, 1e15, 1e300, 1e308, math.MaxFloat64, math.NaN(), math.Inf(1)}
+	for _, x := range slices.Clone(xs) {
+		xs = append(xs, -x)
+	}
+	r := rand.New(rand.NewPCG(8, 1))
+	for range 2000 {
+		xs = append(xs, math.Float64frombits(r.Uint64()))
+	}
+	return xs
+}
+
+// boundedText fails the test when a formatter's text is long enough to have grown with its
+// input: plain numbers up to 1e9 and three significant digits beyond need far less.
+func boundedText(t *testing.T, name string, in any, got string, limit int) {
+	t.Helper()
+	if len(got) == 0 || len(got) > limit {
+		t.Errorf("%s(%v) = %q (%d bytes), want a short non-empty text", name, in, got, len(got))
+	}
+}
+
+// withinDeadline runs fn and fails the test when it has not returned in d: a formatter that
+// loops on the size of a number never returns (one that recurses kills the test binary).
+func withinDeadline(t *testing.T, d time.Duration, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); fn() }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("formatting did not finish in %s", d)
+	}
+}
+
+func TestPlanFormattersBoundedForEveryFloat(t *testing.T) {
+	ints := []int{0, 1, -1, 999, 1000, -1000, math.MaxInt, math.MinInt, math.MinInt + 1}
+	withinDeadline(t, 10*time.Second, func() {
+		for _, x := range extremeFloats() {
+			boundedText(t, "planPercent", x, planPercent(x), 16)
+			boundedText(t, "planDecimal", x, planDecimal(x, 2), 16)
+			weeks := int(math.Ceil(1530 / x)) // what an unbounded rate would make of the weeks
+			s := SampleSize{PostsPerVariant: 765, TotalPosts: 1530, Weeks: &weeks, MDE: x, Power: x, Variants: 2, PostsPerWeek: &x}
+			boundedText(t, "sampleSizeSummary", x, sampleSizeSummary(s), 200)
+		}
+		for _, n := range ints {
+			boundedText(t, "planThousands", n, planThousands(n), 26)
+		}
+	})
+	for n, want := range map[int]string{math.MinInt: "-9,223,372,036,854,775,808", math.MaxInt: "9,223,372,036,854,775,807"} {
+		if got := planThousands(n); got != want {
+			t.Errorf("planThousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for _, tt := range []struct {
+		x    float64
+		want string
+	}{{1e-300, "0"}, {0.01, "0.01"}, {7.5, "7.5"}, {-1e-300, "0"}, {1e308, "1e+308"}, {math.Inf(1), "+Inf"}} {
+		if got := planDecimal(tt.x, 2); got != tt.want {
+			t.Errorf("planDecimal(%v, 2) = %q, want %q", tt.x, got, tt.want)
+		}
+	}
+}
+
+func TestPlanSampleSizeRefusesRatesOutsideTheRange(t *testing.T) {
+	s := NewService(nil, nil)
+	for _, rate := range []float64{1e-300, 5e-324, 0.0099, 100000.5, 1e308, math.Inf(1), math.NaN()} {
+		_, err := s.PlanSampleSize(context.Background(), experiments.Principal{}, SampleSizeInput{MDE: floatPtr(0.2),
+			Baseline: &BaselineInput{SD: floatPtr(1)}, PostsPerWeek: floatPtr(rate)})
+		var e *experiments.Error
+		if !errors.As(err, &e) || e.Code != experiments.EINVALID || len(e.Fields) != 1 || e.Fields[0].Field != "posts_per_week" {
+			t.Errorf("posts_per_week %v: err = %v, want 422 naming posts_per_week", rate, err)
+		}
+	}
+	got, err := s.PlanSampleSize(context.Background(), experiments.Principal{}, SampleSizeInput{MDE: floatPtr(0.2),
+		Baseline: &BaselineInput{SD: floatPtr(1)}, PostsPerWeek: floatPtr(MinPostsPerWeek)})
+	if err != nil || got.Weeks == nil || *got.Weeks != int(math.Ceil(float64(got.TotalPosts)/MinPostsPerWeek)) {
+		t.Errorf("posts_per_week %v: %+v, %v; want the weeks at the slowest rate allowed", MinPostsPerWeek, got, err)
 	}
 }

@@ -117,9 +117,19 @@ func parseScheduleDate(f *experiments.FieldErrors, field, value string) time.Tim
 	d, err := time.Parse(time.DateOnly, value)
 	if err != nil {
 		f.Add(field, "must be a date YYYY-MM-DD, e.g. 2026-09-14")
+	} else if d.Before(minScheduleDate) || d.After(maxScheduleDate) {
+		f.Add(field, "must be a date from %s to %s", minScheduleDate.Format(time.DateOnly), maxScheduleDate.Format(time.DateOnly))
 	}
 	return d
 }
+
+// minScheduleDate and maxScheduleDate keep a day inside the range of times postlab stores
+// (experiments.MinTime to experiments.MaxTime), so that every slot of a plan, at any time of day in any zone, is
+// stored and read back.
+var (
+	minScheduleDate = experiments.MinTime.AddDate(0, 0, 1)
+	maxScheduleDate = time.Date(experiments.MaxTime.Year(), experiments.MaxTime.Month(), experiments.MaxTime.Day()-1, 0, 0, 0, 0, time.UTC)
+)
 
 func scheduleAccounts(f *experiments.FieldErrors, accounts []string) []string {
 	if len(accounts) == 0 || len(accounts) > MaxScheduleAccounts {

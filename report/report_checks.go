@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -277,7 +278,16 @@ func formatHours(d time.Duration) string {
 	return trimFloat(h)
 }
 
+// plainLimit is the magnitude from which numbers in report text are written in scientific
+// form: "%.2f" of 1e308 would be 300 digits long.
+const plainLimit = 1e9
+
+// trimFloat writes x with at most two decimals and no trailing zeros; a number too large for
+// plain digits (or NaN, ±Inf) gets three significant digits.
 func trimFloat(x float64) string {
+	if !(math.Abs(x) < plainLimit) {
+		return strconv.FormatFloat(x, 'g', 3, 64)
+	}
 	s := fmt.Sprintf("%.2f", x)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	if s == "-0" {

@@ -301,3 +301,47 @@ func TestReportText(t *testing.T) {
 		t.Errorf("signedPercent(0) = %q, want 0%%", got)
 	}
 }
+
+// TestReportFormattersBoundedForEveryFloat holds every number formatter of the report's text
+// to a short answer for any float: one that recursed or looped on the size of a number
+// (1e-300, 1e308) would kill the process, which no recover catches.
+func TestReportFormattersBoundedForEveryFloat(t *testing.T) {
+	xs := []float64{0, math.Copysign(0, -1), 5e-324, 1e-310, 1e-300, 1e-15, 0.005, 9.95, 1e9, 1e15, 1e300,
+		math.MaxFloat64, math.NaN(), math.Inf(1), math.Inf(-1), -1e300, -5e-324}
+	r := rand.New(rand.NewPCG(8, 1))
+	for range 2000 {
+		xs = append(xs, math.Float64frombits(r.Uint64()))
+	}
+	bounded := func(name string, in any, got string) {
+		if len(got) == 0 || len(got) > 24 {
+			t.Errorf("%s(%v) = %q (%d bytes), want a short non-empty text", name, in, got, len(got))
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, x := range xs {
+			bounded("percent", x, percent(x))
+			bounded("signedPercent", x, signedPercent(x))
+			bounded("trimFloat", x, trimFloat(x))
+			bounded("formatP", x, formatP(x))
+			bounded("formatPlain", x, formatPlain(x))
+		}
+		for _, d := range []time.Duration{math.MinInt64, -1, 0, 1, math.MaxInt64} {
+			bounded("formatHours", d, formatHours(d))
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("formatting did not finish in 10s")
+	}
+	for _, tt := range []struct {
+		x    float64
+		want string
+	}{{1e-300, "0%"}, {1e300, "1e+302%"}, {1e308, "+Inf%"}, {9.99e6, "999000000%"}} {
+		if got := percent(tt.x); got != tt.want {
+			t.Errorf("percent(%v) = %q, want %q", tt.x, got, tt.want)
+		}
+	}
+}

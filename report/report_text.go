@@ -126,9 +126,14 @@ func changeClause(m metricSpec, name, base string, t stats.TTest, liftOK, typica
 }
 
 // percent writes a fraction as a percentage: whole percents from 10%, one decimal below, and
-// as many decimals as it takes not to show a non-zero change as 0% ("0.04%").
+// as many decimals as it takes not to show a non-zero change as 0% ("0.04%"). A percentage too
+// large for plain digits (or NaN, ±Inf) gets three significant digits, so the text stays short
+// whatever the number.
 func percent(x float64) string {
 	p := math.Abs(x * 100)
+	if !(p < plainLimit) {
+		return strconv.FormatFloat(p, 'g', 3, 64) + "%"
+	}
 	if p >= 9.95 {
 		return strconv.FormatFloat(math.Round(p), 'f', 0, 64) + "%"
 	}
@@ -160,9 +165,10 @@ func signedPercent(x float64) string {
 }
 
 // formatPlain writes a small positive number to 2 significant digits without an exponent:
-// 0.0056, 0.0000051.
+// 0.0056, 0.0000051. Below 1e-7 or from plainLimit up it uses an exponent, so the text stays
+// short whatever the number.
 func formatPlain(x float64) string {
-	if !(x > 0) || math.IsInf(x, 0) {
+	if !(x >= 1e-7 && x < plainLimit) {
 		return strconv.FormatFloat(x, 'g', 2, 64)
 	}
 	digits := max(0, 1-int(math.Floor(math.Log10(x))))

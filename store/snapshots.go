@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,8 +109,8 @@ func snapshotsPerStatement(dialect string) int {
 	return min(rows, maxParams(dialect)/len(snapshotColumns))
 }
 
-// snapshotRows converts ss to rows, keeping only the last snapshot at each (post, instant):
-// PostgreSQL refuses a statement that would update the same row twice.
+// snapshotRows converts ss to rows, keeping only the last snapshot at each (post, instant)
+// (PostgreSQL refuses a statement that would update the same row twice), sorted by that key.
 func snapshotRows(ss []experiments.Snapshot) ([]snapshotRow, error) {
 	type key struct {
 		post string
@@ -129,6 +131,12 @@ func snapshotRows(ss []experiments.Snapshot) ([]snapshotRow, error) {
 		index[k] = len(rows)
 		rows = append(rows, row)
 	}
+	// Rows in key order: two transactions that upsert the same snapshots (and lock the same
+	// posts through the foreign key) take their locks in the same order, so they queue
+	// instead of deadlocking.
+	slices.SortFunc(rows, func(a, b snapshotRow) int {
+		return cmp.Or(strings.Compare(a.PostID, b.PostID), a.ObservedAt.Compare(b.ObservedAt))
+	})
 	return rows, nil
 }
 

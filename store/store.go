@@ -53,6 +53,7 @@ type DB struct {
 	sql     *sql.DB
 	dialect string
 	log     *slog.Logger
+	timeout time.Duration // see SetTimeout
 }
 
 var _ experiments.Store = (*DB)(nil)
@@ -84,7 +85,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	logger.Info("database opened", "dialect", dialect)
-	return &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger}, nil
+	return &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger, timeout: DefaultTimeout}, nil
 }
 
 func dialectorFor(databaseURL string) (string, gorm.Dialector) {
@@ -144,11 +145,47 @@ func (db *DB) Close() error { return db.sql.Close() }
 // Tx runs fn in one transaction, committed when fn returns nil and rolled back when it returns
 // an error or panics. fn works through the Tx it is given only: calling db.Tx again from
 // inside fn would wait forever on SQLite, whose pool has one connection.
+//
+// A transaction PostgreSQL aborts to break a deadlock or a serialization conflict is run again,
+// up to txAttempts times in all, so fn must be safe to run more than once (it starts from what
+// it reads). When the database does not answer within the timeout (SetTimeout), or cannot be
+// reached, Tx returns an error that is experiments.ErrUnavailable.
 func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
-	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			if serr := sleep(ctx, retryPause(attempt)); serr != nil {
+				break
+			}
+		}
+		var unreachable bool
+		unreachable, err = db.attempt(ctx, fn)
+		if unreachable {
+			return asUnavailable(err)
+		}
+		if !retryable(err) || attempt == txAttempts {
+			break
+		}
+		db.log.Warn("transaction retried", "attempt", attempt, "error", err)
+	}
+	return err
+}
+
+// attempt runs fn once, under a watchdog, and says whether an error means that the database
+// was out of reach.
+func (db *DB) attempt(ctx context.Context, fn func(experiments.Tx) error) (bool, error) {
+	wctx, stop := withWatchdog(ctx, db.timeout)
+	defer stop()
+	err := db.gorm.WithContext(wctx).Transaction(func(g *gorm.DB) error {
 		return fn(&tx{db: g, dialect: db.dialect})
 	})
+	return ctx.Err() == nil && unavailable(wctx, err), err
 }
+
+// SetTimeout sets how long a transaction waits for each answer of the database (a connection,
+// each statement) before it gives up with experiments.ErrUnavailable; 0 waits without bound.
+// Call it before the DB is used.
+func (db *DB) SetTimeout(d time.Duration) { db.timeout = d }
 
 // tx is one transaction's view of the store. Every query goes through db, the transaction's
 // handle, never through the pool.

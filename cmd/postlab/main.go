@@ -73,6 +73,11 @@ Environment:
   POSTLAB_IMPORT_LIMIT   import body limit (default 100M)
   POSTLAB_RATE_LIMIT     requests per second per API key, per instance (default 50; 0 turns it off)
   POSTLAB_RATE_BURST     burst size of the rate limit (default 200)
+  POSTLAB_DB_TIMEOUT     how long a request waits for each answer of the database before it
+                         fails with 503 and Retry-After (default 5s)
+  POSTLAB_BODY_MIN_RATE  slowest average upload a request body may come at, bytes a second
+                         (default 65536)
+  POSTLAB_BODY_IDLE      longest pause in a request body before it is cut off (default 30s)
 `
 
 // config is what flags and the environment set.
@@ -81,10 +86,12 @@ type config struct {
 	databaseURL string
 	logLevel    slog.Level
 	api         api.Options
+	dbTimeout   time.Duration
+	bodyRead    api.BodyReadLimits
 }
 
 func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (config, error) {
-	cfg := config{api: api.DefaultOptions()}
+	cfg := config{api: api.DefaultOptions(), dbTimeout: store.DefaultTimeout, bodyRead: api.DefaultBodyReadLimits}
 	cfg.api.OpenAPI = postlab.OpenAPI
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "POSTLAB_ADDR", ":8080"), "listen address")
 	fs.StringVar(&cfg.databaseURL, "database-url", getenv("DATABASE_URL"), "database URL or SQLite path")
@@ -101,8 +108,31 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (co
 		return cfg, err
 	}
 	burst, err := envFloat(getenv, "POSTLAB_RATE_BURST", float64(cfg.api.RateBurst))
+	if err != nil {
+		return cfg, err
+	}
 	cfg.api.RateBurst = int(burst)
+	if cfg.dbTimeout, err = envDuration(getenv, "POSTLAB_DB_TIMEOUT", cfg.dbTimeout); err != nil {
+		return cfg, err
+	}
+	if cfg.bodyRead.Idle, err = envDuration(getenv, "POSTLAB_BODY_IDLE", cfg.bodyRead.Idle); err != nil {
+		return cfg, err
+	}
+	rate, err := envFloat(getenv, "POSTLAB_BODY_MIN_RATE", float64(cfg.bodyRead.MinRate))
+	cfg.bodyRead.MinRate = int64(rate)
 	return cfg, err
+}
+
+func envDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s must be a duration such as 5s, not %q", name, v)
+	}
+	return d, nil
 }
 
 func envOr(getenv func(string) string, name, def string) string {
@@ -164,6 +194,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer db.Close()
+	db.SetTimeout(cfg.dbTimeout)
 	if err := db.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -230,7 +261,7 @@ func serve(ctx context.Context, cfg config, services api.Services, logger *slog.
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: cfg.addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Addr: cfg.addr, Handler: api.WithBodyReadLimits(handler, cfg.bodyRead), ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
 	ln, err := net.Listen("tcp", cfg.addr)
