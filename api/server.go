@@ -72,6 +72,8 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.HEAD("/healthz", s.healthz) // load balancers probe with HEAD
+	e.HEAD("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openapi)
 
 	v := e.Group("/v1", s.authenticate, s.rateLimit, s.idempotency)
