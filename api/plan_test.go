@@ -15,7 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"postlab/experiments"
-	"postlab/stats"
 )
 
 // planSnapshots logs one post per value on account, each with a snapshot at 24 h (whose views
@@ -34,14 +33,6 @@ func (e *env) planSnapshots(exp, variant, account, prefix string, views []int64)
 	e.do(call{method: "POST", path: "/v1/snapshots:batch", key: e.editor, body: map[string]any{"snapshots": snaps}}).want(http.StatusOK)
 }
 
-func sdOfLog1p(xs ...int64) float64 {
-	logs := make([]float64, len(xs))
-	for i, x := range xs {
-		logs[i] = math.Log1p(float64(x))
-	}
-	return stats.Describe(logs).SD
-}
-
 func TestSampleSize(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
 		plan := func(key string, body map[string]any) experiments.SampleSize {
@@ -50,22 +41,20 @@ func TestSampleSize(t *testing.T) {
 			e.do(call{method: "POST", path: "/v1/plan/sample-size", key: key, body: body}).want(http.StatusOK).decode(&out)
 			return out
 		}
-		want, err := stats.PowerT(1.27, 0.2, 0.05, 0.8)
-		if err != nil {
-			t.Fatal(err)
-		}
+		// R: ceiling(power.t.test(delta = log(1.2), sd = 1.27, sig.level = 0.05, power = 0.8)$n)
+		want := 763
 
 		t.Run("given sd", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.2, "baseline": map[string]any{"sd": 1.27}, "posts_per_week": 60})
-			weeks := int(math.Ceil(float64(2*want.N) / 60))
-			if got.PostsPerVariant != want.N || got.TotalPosts != 2*want.N || got.Weeks == nil || *got.Weeks != weeks {
-				t.Errorf("plan = %d per variant, %d in all, %v weeks; want %d, %d, %d", got.PostsPerVariant, got.TotalPosts, got.Weeks, want.N, 2*want.N, weeks)
+			weeks := int(math.Ceil(float64(2*want) / 60))
+			if got.PostsPerVariant != want || got.TotalPosts != 2*want || got.Weeks == nil || *got.Weeks != weeks {
+				t.Errorf("plan = %d per variant, %d in all, %v weeks; want %d, %d, %d", got.PostsPerVariant, got.TotalPosts, got.Weeks, want, 2*want, weeks)
 			}
 			if got.SD != 1.27 || got.SDSource != "given" || got.Alpha != 0.05 || got.Power != 0.8 || got.Variants != 2 || got.Metric != nil {
 				t.Errorf("plan settings = %+v, want sd 1.27 given, alpha 0.05, power 0.8, 2 variants, no metric", got)
 			}
 			wantSummary := fmt.Sprintf("To detect a 20%% lift with 80%% power you need %d posts per variant (%s in all), about %d weeks at 60 posts a week.",
-				want.N, thousands(2*want.N), weeks)
+				want, thousands(2*want), weeks)
 			if got.Summary != wantSummary {
 				t.Errorf("summary = %q, want %q", got.Summary, wantSummary)
 			}
@@ -74,9 +63,10 @@ func TestSampleSize(t *testing.T) {
 		t.Run("defaults and more variants", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.2, "variants": 3, "power": 0.9, "alpha": 0.01,
 				"baseline": map[string]any{"sd": 1.27, "metric": "views"}})
-			n, _ := stats.PowerT(1.27, 0.2, 0.01, 0.9)
-			if got.PostsPerVariant != n.N || got.TotalPosts != 3*n.N || got.Weeks != nil || got.PostsPerWeek != nil {
-				t.Errorf("plan = %+v, want %d per variant, %d in all, no weeks", got, n.N, 3*n.N)
+			// R: ceiling(power.t.test(delta = log(1.2), sd = 1.27, sig.level = 0.01, power = 0.9)$n)
+			n := 1446
+			if got.PostsPerVariant != n || got.TotalPosts != 3*n || got.Weeks != nil || got.PostsPerWeek != nil {
+				t.Errorf("plan = %+v, want %d per variant, %d in all, no weeks", got, n, 3*n)
 			}
 			if !strings.Contains(got.Summary, "lift in views with 90% power") || !strings.Contains(got.Summary, "across 3 variants).") {
 				t.Errorf("summary = %q", got.Summary)
@@ -92,10 +82,11 @@ func TestSampleSize(t *testing.T) {
 		t.Run("from an account's posts", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.2, "posts_per_week": 10,
 				"baseline": map[string]any{"experiment": "plan-baseline", "account": "ifrc"}})
-			sd := sdOfLog1p(ifrc...)
-			n, _ := stats.PowerT(sd, 0.2, 0.05, 0.8)
-			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "4 posts of account ifrc" || got.PostsPerVariant != n.N {
-				t.Errorf("plan = sd %v from %q, %d per variant; want sd %v from 4 posts of account ifrc, %d", got.SD, got.SDSource, got.PostsPerVariant, sd, n.N)
+			// R: sd(log1p(c(120, 900, 4000, 35000))), and
+			// ceiling(power.t.test(delta = log(1.2), sd = that, sig.level = 0.05, power = 0.8)$n)
+			sd, n := 2.39284368462529, 2705
+			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "4 posts of account ifrc" || got.PostsPerVariant != n {
+				t.Errorf("plan = sd %v from %q, %d per variant; want sd %v from 4 posts of account ifrc, %d", got.SD, got.SDSource, got.PostsPerVariant, sd, n)
 			}
 			if got.Metric == nil || *got.Metric != "views" || !strings.HasPrefix(got.Summary, "To detect a 20% lift in views with 80% power") {
 				t.Errorf("plan metric %v, summary %q; want the primary metric, views", got.Metric, got.Summary)
@@ -104,9 +95,12 @@ func TestSampleSize(t *testing.T) {
 
 		t.Run("from every post of the experiment", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.5, "baseline": map[string]any{"experiment": exp, "metric": "views"}})
-			sd := sdOfLog1p(append(slices.Clone(ifrc), 10, 20)...)
-			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "6 posts of experiment plan-baseline" {
-				t.Errorf("plan = sd %v from %q, want %v from 6 posts of experiment plan-baseline", got.SD, got.SDSource, sd)
+			// R: sd(log1p(c(120, 900, 4000, 35000, 10, 20))), and
+			// ceiling(power.t.test(delta = log(1.5), sd = that, sig.level = 0.05, power = 0.8)$n)
+			sd, n := 3.12993228566641, 937
+			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "6 posts of experiment plan-baseline" || got.PostsPerVariant != n {
+				t.Errorf("plan = sd %v from %q, %d per variant; want %v from 6 posts of experiment plan-baseline, %d",
+					got.SD, got.SDSource, got.PostsPerVariant, sd, n)
 			}
 		})
 
