@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -224,6 +225,20 @@ func revokeKey(ctx context.Context, svc *experiments.Service, workspace, name st
 	}
 	_, err = fmt.Fprintf(stdout, "Revoked key %s (%s, %s).\n", k.Prefix, k.Name, k.Role)
 	return err
+}
+
+// describe is an error's text with the fields a domain error names, one per line.
+func describe(err error) string {
+	var de *experiments.Error
+	if !errors.As(err, &de) || len(de.Fields) < 2 {
+		return err.Error()
+	}
+	var b strings.Builder
+	b.WriteString(err.Error())
+	for _, f := range de.Fields {
+		fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Message)
+	}
+	return b.String()
 }
 
 // version is set at build time by -ldflags "-X main.version=v1.2.3"; a plain build reports

@@ -28,7 +28,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "postlab:", err)
+		fmt.Fprintln(os.Stderr, "postlab:", describe(err))
 		os.Exit(exitCode(err))
 	}
 }
@@ -204,6 +204,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return workspaceCommand(ctx, rest, getenv, stdout, stderr)
 	case "key":
 		return keyCommand(ctx, rest, getenv, stdout, stderr)
+	case "demo":
+		return demoCommand(ctx, rest, getenv, stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
 }
