@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -93,7 +94,7 @@ func decodeErrorAt(prefix string, err error) error {
 	case errors.As(err, &syntax):
 		return badRequest("body", fmt.Sprintf("is not valid JSON (at byte %d)", syntax.Offset))
 	case errors.As(err, &typ):
-		field := at(typ.Field)
+		field := at(jsonPath(typ.Field))
 		if field == "" {
 			return badRequest("body", "must be a JSON "+jsonKind(typ.Type.Kind().String()))
 		}
@@ -104,6 +105,20 @@ func decodeErrorAt(prefix string, err error) error {
 		return experiments.Invalid(experiments.FieldError{Field: at(name), Message: "is not a field of this request"})
 	}
 	return badRequest("body", "could not be read as JSON")
+}
+
+// jsonPath is the field path as the client wrote it: encoding/json names a field of an
+// embedded struct through the Go type's name ("Metrics.views"), which no JSON field has (every
+// JSON field of the API is lowercase).
+func jsonPath(goPath string) string {
+	parts := strings.Split(goPath, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if p == "" || !unicode.IsUpper(rune(p[0])) {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 // jsonKind names a Go type the way a JSON client thinks of it.

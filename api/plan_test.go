@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"postlab/experiments"
+	"postlab/planning"
+	"postlab/report"
 )
 
 // planSnapshots logs one post per value on account, each with a snapshot at 24 h (whose views
@@ -35,9 +37,9 @@ func (e *env) planSnapshots(exp, variant, account, prefix string, views []int64)
 
 func TestSampleSize(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
-		plan := func(key string, body map[string]any) experiments.SampleSize {
+		plan := func(key string, body map[string]any) planning.SampleSize {
 			t.Helper()
-			var out experiments.SampleSize
+			var out planning.SampleSize
 			e.do(call{method: "POST", path: "/v1/plan/sample-size", key: key, body: body}).want(http.StatusOK).decode(&out)
 			return out
 		}
@@ -179,16 +181,16 @@ func (e *env) scheduleExperiment(key string, byTime bool, weights ...float64) st
 	return exp
 }
 
-func (e *env) schedule(exp string, body map[string]any) experiments.Schedule {
+func (e *env) schedule(exp string, body map[string]any) planning.Schedule {
 	e.t.Helper()
-	var s experiments.Schedule
+	var s planning.Schedule
 	e.do(call{method: "POST", path: "/v1/experiments/" + exp + "/schedule", key: e.editor, body: body}).want(http.StatusOK).decode(&s)
 	return s
 }
 
 // checkBlocks checks that every block shares its posts among the variants to within one post
 // (by weights), on distinct days when there are no more posts than days.
-func checkBlocks(t *testing.T, s experiments.Schedule, perBlock int, share map[string]float64) {
+func checkBlocks(t *testing.T, s planning.Schedule, perBlock int, share map[string]float64) {
 	t.Helper()
 	blocks := map[string][]experiments.ScheduleSlot{}
 	for _, slot := range s.Slots {
@@ -399,7 +401,7 @@ func TestScheduleAdherence(t *testing.T) {
 		logPost(wrong, "swapped", second.PlannedAt.Add(-30*time.Minute))
 		logPost(plan.Slots[2].VariantKey, "late", plan.Slots[2].PlannedAt.Add(3*time.Hour))
 
-		var got experiments.StoredSchedule
+		var got planning.StoredSchedule
 		e.do(call{method: "GET", path: "/v1/experiments/plan-kept/schedule", key: e.viewer}).want(http.StatusOK).decode(&got)
 		if len(got.Slots) != 4 {
 			t.Fatalf("stored plan has %d slots, want 4", len(got.Slots))
@@ -436,7 +438,7 @@ func TestScheduleAdherence(t *testing.T) {
 		checkCalendar(t, string(r.Body), 4)
 
 		// The report says the same of the plan.
-		var report experiments.Report
+		var report report.Report
 		e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report", key: e.viewer}).want(http.StatusOK).decode(&report)
 		if report.PlanAdherence == nil || report.PlanAdherence.OnTime != 1 || report.PlanAdherence.Due != 4 || report.PlanAdherence.Summary != a.Summary {
 			t.Errorf("report plan_adherence = %+v, want the schedule's %+v", report.PlanAdherence, a)

@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"postlab/api"
-	"postlab/experiments"
+	"postlab/report"
 	"postlab/store/storetest"
 )
 
@@ -286,7 +286,7 @@ func TestReportMatchesR(t *testing.T) {
 			if n := checkExpected(t, latest.Body, exps, "latest."); n < 10 {
 				t.Errorf("checked %d values under horizon=latest", n)
 			}
-			var rep experiments.Report
+			var rep report.Report
 			r.decode(&rep)
 			checkReportShape(t, rep)
 		})
@@ -295,7 +295,7 @@ func TestReportMatchesR(t *testing.T) {
 
 // checkReportShape checks what R does not compute: the report's settings, the decisions'
 // sentences and the recommendation's reason.
-func checkReportShape(t *testing.T, r experiments.Report) {
+func checkReportShape(t *testing.T, r report.Report) {
 	t.Helper()
 	if r.HorizonHours == nil || *r.HorizonHours != 24 || r.Alpha != 0.05 || r.Correction != "holm" || len(r.Metrics) != 3 {
 		t.Fatalf("report settings = horizon %v alpha %v correction %q metrics %d", r.HorizonHours, r.Alpha, r.Correction, len(r.Metrics))
@@ -308,7 +308,7 @@ func checkReportShape(t *testing.T, r experiments.Report) {
 		if c.Summary == "" || c.ControlKey != "control" {
 			t.Errorf("comparison %s: summary %q control %q", c.Key, c.Summary, c.ControlKey)
 		}
-		if c.Decision == experiments.DecisionBetter && !strings.Contains(c.Summary, "more views than Video #ForClimate") {
+		if c.Decision == report.DecisionBetter && !strings.Contains(c.Summary, "more views than Video #ForClimate") {
 			t.Errorf("better comparison's summary %q does not say so", c.Summary)
 		}
 	}
@@ -564,10 +564,10 @@ func checkChart(t *testing.T, svg []byte, comparisons []comparison) {
 // not_enough_data, null statistics and warnings that say what to do next.
 func TestReportDegenerate(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
-		get := func(exp, query string) experiments.Report {
+		get := func(exp, query string) report.Report {
 			t.Helper()
 			r := e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report" + query, key: e.viewer}).want(http.StatusOK)
-			var rep experiments.Report
+			var rep report.Report
 			r.decode(&rep)
 			comparisons := reportComparisons(t, r.Body)
 			svg := e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report/chart.svg" + query, key: e.viewer}).want(http.StatusOK)
@@ -587,7 +587,7 @@ func TestReportDegenerate(t *testing.T) {
 		rep := get(exp, "?metric=views&metric=engagement_rate&metric=completion_rate")
 		for _, m := range rep.Metrics {
 			wantWarning(t, m, "no_posts")
-			if len(m.Comparisons) != 1 || m.Comparisons[0].Decision != experiments.DecisionNotEnoughData || m.Comparisons[0].Lift != nil || m.Comparisons[0].Reason == "" {
+			if len(m.Comparisons) != 1 || m.Comparisons[0].Decision != report.DecisionNotEnoughData || m.Comparisons[0].Lift != nil || m.Comparisons[0].Reason == "" {
 				t.Errorf("%s with no posts: comparisons %+v", m.Metric, m.Comparisons)
 			}
 		}
@@ -620,7 +620,7 @@ func TestReportDegenerate(t *testing.T) {
 		}
 		// Under horizon=latest they count.
 		rep = get(young, "?horizon=latest")
-		if c := rep.Metrics[0].Comparisons[0]; c.NControl != 2 || c.Decision == experiments.DecisionNotEnoughData {
+		if c := rep.Metrics[0].Comparisons[0]; c.NControl != 2 || c.Decision == report.DecisionNotEnoughData {
 			t.Errorf("horizon=latest: %+v", c)
 		}
 
@@ -634,7 +634,7 @@ func TestReportDegenerate(t *testing.T) {
 		rep = get(flat, "?metric=views&metric=engagement_rate")
 		for _, m := range rep.Metrics {
 			c := m.Comparisons[0]
-			if c.Decision != experiments.DecisionNotEnoughData || c.PValue != nil || c.Reason == "" {
+			if c.Decision != report.DecisionNotEnoughData || c.PValue != nil || c.Reason == "" {
 				t.Errorf("%s with zero variance: %+v", m.Metric, c)
 			}
 			wantWarning(t, m, "not_enough_data")
@@ -642,7 +642,7 @@ func TestReportDegenerate(t *testing.T) {
 	})
 }
 
-func wantWarning(t *testing.T, m experiments.MetricReport, code string) {
+func wantWarning(t *testing.T, m report.MetricReport, code string) {
 	t.Helper()
 	for _, w := range m.Warnings {
 		if w.Code == code && w.Message != "" {
@@ -666,7 +666,7 @@ func TestReportQuery(t *testing.T) {
 		e.do(call{method: "GET", path: "/v1/experiments/nope/report", key: e.viewer}).problem(http.StatusNotFound, "")
 		e.do(call{method: "GET", path: path}).problem(http.StatusUnauthorized, "")
 		// By key, with every option.
-		var rep experiments.Report
+		var rep report.Report
 		e.do(call{method: "GET", path: "/v1/experiments/query/report?metric=likes&metric=custom.reach_2&metric=like_rate&horizon=6.5&alpha=0.1&correction=none",
 			key: e.viewer}).want(http.StatusOK).decode(&rep)
 		if rep.Horizon != "6.5" || *rep.HorizonHours != 6.5 || rep.Alpha != 0.1 || rep.Correction != "none" || len(rep.Metrics) != 3 {
@@ -685,7 +685,7 @@ func TestConcludeFreezesReport(t *testing.T) {
 		exp := e.loadReference()
 		var concluded struct {
 			Decision struct {
-				Report experiments.Report `json:"report"`
+				Report report.Report `json:"report"`
 			} `json:"decision"`
 		}
 		e.do(call{method: "POST", path: "/v1/experiments/" + exp + "/conclude", key: e.editor, body: map[string]any{

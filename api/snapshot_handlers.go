@@ -25,19 +25,9 @@ type batchAnswer struct {
 
 // singleSnapshot is the body of POST /v1/posts/{id}/snapshots: the path names the post.
 type singleSnapshot struct {
-	ObservedAt       string             `json:"observed_at"`
-	Views            *int64             `json:"views"`
-	Reach            *int64             `json:"reach"`
-	Likes            *int64             `json:"likes"`
-	Comments         *int64             `json:"comments"`
-	Shares           *int64             `json:"shares"`
-	Saves            *int64             `json:"saves"`
-	FollowersGained  *int64             `json:"followers_gained"`
-	ProfileViews     *int64             `json:"profile_views"`
-	WatchTimeSeconds *float64           `json:"watch_time_seconds"`
-	AvgWatchSeconds  *float64           `json:"avg_watch_seconds"`
-	CompletionRate   *float64           `json:"completion_rate"`
-	Custom           map[string]float64 `json:"custom"`
+	ObservedAt string `json:"observed_at"`
+	experiments.Metrics
+	Custom map[string]float64 `json:"custom"`
 }
 
 func (s *Server) createSnapshot(c echo.Context) error {
@@ -55,11 +45,7 @@ func (s *Server) createSnapshot(c echo.Context) error {
 
 // withPost widens a single snapshot to the batch shape (the post comes from the path).
 func withPost(in singleSnapshot) experiments.SnapshotInput {
-	return experiments.SnapshotInput{ObservedAt: in.ObservedAt, Views: in.Views, Reach: in.Reach,
-		Likes: in.Likes, Comments: in.Comments, Shares: in.Shares, Saves: in.Saves,
-		FollowersGained: in.FollowersGained, ProfileViews: in.ProfileViews,
-		WatchTimeSeconds: in.WatchTimeSeconds, AvgWatchSeconds: in.AvgWatchSeconds,
-		CompletionRate: in.CompletionRate, Custom: in.Custom}
+	return experiments.SnapshotInput{ObservedAt: in.ObservedAt, Metrics: in.Metrics, Custom: in.Custom}
 }
 
 func (s *Server) batchSnapshots(c echo.Context) error {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"postlab/experiments"
+	"postlab/planning"
 )
 
 // Config holds the knobs of the example. Default gives the campaign the README describes.
@@ -75,7 +76,7 @@ type Experiment struct {
 	Variants []experiments.VariantInput
 	StartAt  time.Time // the experiment's start, before any post
 	Posts    []Post    // in posted_at order
-	Schedule *experiments.ScheduleInput
+	Schedule *planning.ScheduleInput
 }
 
 // Post is a post and its snapshots, each naming the post by platform and external id.
@@ -242,9 +243,9 @@ func post(cfg Config, spec ExperimentSpec, s slot, now time.Time, rng *rand.Rand
 		views := int64(final * (1 - math.Exp(-age/cfg.GrowthHours)))
 		count := func(rate float64) *int64 { n := int64(float64(views) * rate); return &n }
 		p.Snapshots = append(p.Snapshots, experiments.SnapshotInput{Platform: "tiktok", ExternalID: id,
-			ObservedAt: at.Format(time.RFC3339), Views: &views, Likes: count(rates.like),
-			Comments: count(rates.comment), Shares: count(rates.share), Saves: count(rates.save),
-			CompletionRate: completion})
+			ObservedAt: at.Format(time.RFC3339), Metrics: experiments.Metrics{Views: &views,
+				Likes: count(rates.like), Comments: count(rates.comment), Shares: count(rates.share),
+				Saves: count(rates.save), CompletionRate: completion}})
 	}
 	return p
 }
@@ -268,7 +269,7 @@ func hashtags(tags []string) string {
 
 // schedule asks for a posting plan of the coming weeks on every account, in the first
 // account's time zone.
-func schedule(cfg Config, spec ExperimentSpec, now time.Time) *experiments.ScheduleInput {
+func schedule(cfg Config, spec ExperimentSpec, now time.Time) *planning.ScheduleInput {
 	perWeek := spec.PostsPerWeek * len(spec.Variants)
 	seed := int64(cfg.Seed)
 	var accounts []string
@@ -276,7 +277,7 @@ func schedule(cfg Config, spec ExperimentSpec, now time.Time) *experiments.Sched
 		accounts = append(accounts, a.Name)
 	}
 	start := now.AddDate(0, 0, 1)
-	return &experiments.ScheduleInput{Start: start.Format(time.DateOnly),
+	return &planning.ScheduleInput{Start: start.Format(time.DateOnly),
 		End:      start.AddDate(0, 0, 7*spec.ScheduleWeeks-1).Format(time.DateOnly),
 		Accounts: accounts, PostsPerWeek: &perWeek, Timezone: cfg.Accounts[0].Timezone, Seed: &seed}
 }

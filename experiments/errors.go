@@ -58,15 +58,16 @@ func ErrorCode(err error) string {
 // IsNotFound reports whether err is an ENOTFOUND domain error.
 func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }
 
-// fieldErrors collects FieldErrors while validating input.
-type fieldErrors []FieldError
+// FieldErrors collects the fields at fault while validating input.
+type FieldErrors []FieldError
 
-func (f *fieldErrors) add(field, format string, args ...any) {
+// Add names a field and what is wrong with it.
+func (f *FieldErrors) Add(field, format string, args ...any) {
 	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-// err returns nil when nothing was added, else one EINVALID error naming every field.
-func (f fieldErrors) err() error {
+// Err returns nil when nothing was added, else one EINVALID error naming every field.
+func (f FieldErrors) Err() error {
 	if len(f) == 0 {
 		return nil
 	}

@@ -65,7 +65,7 @@ func (s *Service) Import(ctx context.Context, p Principal, experiment string, sr
 		if err != nil {
 			return err
 		}
-		if e.Status == StatusArchived {
+		if !e.Status.Allows(ActivityChange) {
 			return Errorf(ECONFLICT, "an archived experiment takes no more data")
 		}
 		variants, err := tx.ListVariants(p.WorkspaceID, e.ID)
@@ -246,7 +246,7 @@ func (im *importer) newPost(row ImportRow) (Post, bool) {
 	if post.Platform == "" {
 		post.Platform = im.e.Platform
 	}
-	var f fieldErrors
+	var f FieldErrors
 	validatePost(&f, post)
 	if len(f) > 0 {
 		msgs := make([]string, len(f))

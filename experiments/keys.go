@@ -134,14 +134,14 @@ type KeyInput struct {
 }
 
 func (in KeyInput) validate() error {
-	var f fieldErrors
+	var f FieldErrors
 	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 200 {
-		f.add("name", "must be 1 to 200 characters")
+		f.Add("name", "must be 1 to 200 characters")
 	}
 	if !slices.Contains(Roles, in.Role) {
-		f.add("role", "must be one of viewer, editor, admin")
+		f.Add("role", "must be one of viewer, editor, admin")
 	}
-	return f.err()
+	return f.Err()
 }
 
 // CreateKey creates an API key in the principal's workspace; its secret is returned once.

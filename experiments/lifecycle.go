@@ -32,6 +32,29 @@ var transitions = map[Action]struct {
 	ActionArchive:  {[]Status{StatusConcluded}, StatusArchived},
 }
 
+// Activity is something done to an experiment that its status may forbid.
+type Activity string
+
+const (
+	ActivityDesign   Activity = "design"    // change the variants, the factors and the platform
+	ActivityLogPosts Activity = "log_posts" // log new posts one by one
+	ActivityChange   Activity = "change"    // change the experiment, its posts and snapshots; import
+	ActivityPlan     Activity = "plan"      // plan posts: a posting schedule, the next variant to post
+)
+
+// statusRules says, for each activity, the statuses that allow it (SPEC §1: variants and
+// factors change only in draft; posts are logged in draft, running and paused; snapshots until
+// archived; an archived experiment does not change; a plan is for an experiment still to run).
+var statusRules = map[Activity][]Status{
+	ActivityDesign:   {StatusDraft},
+	ActivityLogPosts: {StatusDraft, StatusRunning, StatusPaused},
+	ActivityChange:   {StatusDraft, StatusRunning, StatusPaused, StatusConcluded},
+	ActivityPlan:     {StatusDraft, StatusRunning, StatusPaused},
+}
+
+// Allows reports whether an experiment in status s may undergo a.
+func (s Status) Allows(a Activity) bool { return slices.Contains(statusRules[a], s) }
+
 // ConcludeInput is the body of POST /v1/experiments/{id}/conclude.
 type ConcludeInput struct {
 	Result           string `json:"result"`
@@ -44,19 +67,19 @@ type ConcludeInput struct {
 type ReportFreezer func(ctx context.Context, p Principal, e Experiment) (json.RawMessage, error)
 
 // Transition applies a lifecycle action. Conclude needs in (the result) and freezes the report
-// made by freeze, when freeze is not nil.
-func (s *Service) Transition(ctx context.Context, p Principal, idOrKey string, action Action, in *ConcludeInput, freeze ReportFreezer) (Experiment, error) {
+// made by the service's freezer, when it has one.
+func (s *Service) Transition(ctx context.Context, p Principal, idOrKey string, action Action, in *ConcludeInput) (Experiment, error) {
 	rule, ok := transitions[action]
 	if !ok {
 		return Experiment{}, Errorf(ENOTFOUND, "no such action %q", action)
 	}
 	var frozen json.RawMessage
-	if action == ActionConclude && freeze != nil {
+	if action == ActionConclude && s.freeze != nil {
 		e, err := s.GetExperiment(ctx, p, idOrKey)
 		if err != nil {
 			return Experiment{}, err
 		}
-		if frozen, err = freeze(ctx, p, e); err != nil {
+		if frozen, err = s.freeze(ctx, p, e); err != nil {
 			return Experiment{}, fmt.Errorf("freeze report: %w", err)
 		}
 	}
@@ -131,17 +154,17 @@ func conclusion(tx Tx, e Experiment, in *ConcludeInput) (Conclusion, error) {
 	if in == nil {
 		in = &ConcludeInput{}
 	}
-	var f fieldErrors
+	var f FieldErrors
 	if !slices.Contains(Results, in.Result) {
-		f.add("result", "must be one of won, lost, inconclusive, invalid")
+		f.Add("result", "must be one of won, lost, inconclusive, invalid")
 	}
 	if in.Result == "won" && in.WinnerVariantKey == "" {
-		f.add("winner_variant_key", "is required when the result is won")
+		f.Add("winner_variant_key", "is required when the result is won")
 	}
 	if len(in.Summary) > 5000 || len(in.Learning) > 5000 {
-		f.add("summary", "summary and learning must be at most 5000 characters each")
+		f.Add("summary", "summary and learning must be at most 5000 characters each")
 	}
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return Conclusion{}, err
 	}
 	if in.WinnerVariantKey != "" {

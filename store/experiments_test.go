@@ -169,7 +169,7 @@ func TestDeleteExperimentWithPosts(t *testing.T) {
 		w := seedWorld(t, db)
 		p := seedPost(t, db, w.treatment, "1")
 		inTx(t, db, func(tx experiments.Tx) error {
-			return upsert(tx, []experiments.Snapshot{{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: at(24), Views: ptr(int64(10))}})
+			return upsert(tx, []experiments.Snapshot{{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: at(24), Metrics: experiments.Metrics{Views: ptr(int64(10))}}})
 		})
 		inTx(t, db, func(tx experiments.Tx) error { return tx.DeleteExperiment(w.ws.ID, w.exp.ID) })
 		inTx(t, db, func(tx experiments.Tx) error {

@@ -145,7 +145,7 @@ func TestEngagementsNearTheBigintLimit(t *testing.T) {
 		p := seedPost(t, db, w.control, "big")
 		big := int64(9e18)
 		s := experiments.Snapshot{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: at(24),
-			Likes: &big, Comments: &big, Shares: &big, Saves: &big}
+			Metrics: experiments.Metrics{Likes: &big, Comments: &big, Shares: &big, Saves: &big}}
 		inTx(t, db, func(tx experiments.Tx) error { return upsert(tx, []experiments.Snapshot{s}) })
 		var got []float64
 		inTx(t, db, func(tx experiments.Tx) (err error) {

@@ -220,8 +220,9 @@ WHERE x.roles <> 0`
 }
 
 // valueExpr is the SQL of one value of a snapshot s, as a double, NULL when unknown (for
-// engagements, when any of its parts is). Names are checked by the domain; custom names are
-// bound as parameters all the same.
+// engagements, the sum of the parts it has, NULL only when it has none; SnapshotPresence is 1
+// in every snapshot). Names are checked by the domain; custom names are bound as parameters
+// all the same.
 func valueExpr(dialect, name string) (string, []any) {
 	real := "double precision"
 	if dialect == DialectSQLite {
@@ -233,25 +234,28 @@ func valueExpr(dialect, name string) (string, []any) {
 		}
 		return "CAST(CAST(s.custom AS jsonb) ->> ? AS double precision)", []any{custom}
 	}
+	if name == experiments.SnapshotPresence {
+		return "CAST(1 AS " + real + ")", nil
+	}
 	if name == "engagements" {
 		// Summed as doubles: four counts near the BIGINT limit would overflow the sum.
-		parts := make([]string, 4)
-		for i, c := range []string{"likes", "comments", "shares", "saves"} {
-			parts[i] = "CAST(s." + c + " AS " + real + ")"
+		parts := make([]string, len(experiments.EngagementParts))
+		none := make([]string, len(experiments.EngagementParts))
+		for i, c := range experiments.EngagementParts {
+			parts[i] = "COALESCE(CAST(s." + c + " AS " + real + "), 0)"
+			none[i] = "s." + c + " IS NULL"
 		}
-		return "(" + strings.Join(parts, " + ") + ")", nil
+		return "(CASE WHEN " + strings.Join(none, " AND ") + " THEN NULL ELSE " + strings.Join(parts, " + ") + " END)", nil
 	}
 	return "CAST(s." + snapshotColumn(name) + " AS " + real + ")", nil
 }
 
 // snapshotColumn returns the column of a built-in metric; the name is one the domain has
-// checked against experiments.CountMetrics and MeanMetrics, so a name that is not a column
-// is a programming error.
+// checked against experiments.SnapshotMetrics, so a name that is not a column is a
+// programming error.
 func snapshotColumn(name string) string {
-	for _, c := range snapshotColumns[3:] {
-		if c == name && c != "custom" {
-			return c
-		}
+	if sm, ok := experiments.SnapshotMetricByName(name); ok {
+		return sm.Name
 	}
 	panic(fmt.Sprintf("store: %q is not a snapshot metric column", name))
 }

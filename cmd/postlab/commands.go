@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"postlab/api"
 	"postlab/experiments"
 )
 
@@ -77,7 +78,8 @@ func workspaceCommand(ctx context.Context, args []string, getenv func(string) st
 	if err != nil {
 		return fmt.Errorf("workspace %s: %w", sub, err)
 	}
-	return withService(ctx, c.cfg, stderr, func(svc *experiments.Service, _ *slog.Logger) error {
+	return withService(ctx, c.cfg, stderr, func(services api.Services, _ *slog.Logger) error {
+		svc := services.Experiments
 		if sub == "create" {
 			_, secret, err := svc.CreateWorkspace(ctx, c.args[0])
 			if err != nil {
@@ -120,7 +122,8 @@ func keyCommand(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return fmt.Errorf("key %s: %w", sub, err)
 	}
-	return withService(ctx, c.cfg, stderr, func(svc *experiments.Service, _ *slog.Logger) error {
+	return withService(ctx, c.cfg, stderr, func(services api.Services, _ *slog.Logger) error {
+		svc := services.Experiments
 		switch sub {
 		case "create":
 			return createKey(ctx, svc, c, stdout)

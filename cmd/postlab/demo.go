@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"postlab/api"
 	"postlab/demo"
 	"postlab/experiments"
 )
@@ -19,8 +20,8 @@ func demoCommand(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	return withService(ctx, c.cfg, stderr, func(svc *experiments.Service, _ *slog.Logger) error {
-		return loadDemo(ctx, svc, c.flag("workspace"), time.Now(), stdout)
+	return withService(ctx, c.cfg, stderr, func(services api.Services, _ *slog.Logger) error {
+		return loadDemo(ctx, services.Experiments.Store(), c.flag("workspace"), time.Now(), stdout)
 	})
 }
 
@@ -29,7 +30,12 @@ func demoCommand(ctx context.Context, args []string, getenv func(string) string,
 //
 // Running it again adds nothing: an experiment whose key the workspace already has is left as
 // it is, and said so. Its data are seeded, so a second workspace gets the same campaign.
-func loadDemo(ctx context.Context, svc *experiments.Service, name string, now time.Time, stdout io.Writer) error {
+func loadDemo(ctx context.Context, db experiments.Store, name string, now time.Time, stdout io.Writer) error {
+	// The services' clock follows the story: each experiment starts weeks ago, and its posts
+	// are logged as of now, so that every time the domain records makes sense.
+	at := now.UTC()
+	clocked := newServices(db, func() time.Time { return at })
+	svc := clocked.Experiments
 	ws, err := demoWorkspace(ctx, svc, name, stdout)
 	if err != nil {
 		return err
@@ -42,10 +48,6 @@ func loadDemo(ctx context.Context, svc *experiments.Service, name string, now ti
 	if err != nil {
 		return err
 	}
-	// The service's clock follows the story: each experiment starts weeks ago, and its posts
-	// are logged as of now, so that every time the domain records makes sense.
-	at := now.UTC()
-	clocked := experiments.NewService(svc.Store(), func() time.Time { return at })
 	var made, kept []string
 	for _, e := range campaign {
 		if _, err := svc.GetExperiment(ctx, p, e.Input.Key); err == nil {
@@ -91,7 +93,8 @@ func demoWorkspace(ctx context.Context, svc *experiments.Service, name string, s
 
 // writeDemoExperiment creates and starts the experiment at its start time, then (after
 // logNow moves the clock to now) logs its posts and snapshots and stores its posting plan.
-func writeDemoExperiment(ctx context.Context, svc *experiments.Service, p experiments.Principal, e demo.Experiment, logNow func()) error {
+func writeDemoExperiment(ctx context.Context, services api.Services, p experiments.Principal, e demo.Experiment, logNow func()) error {
+	svc := services.Experiments
 	if _, err := svc.CreateExperiment(ctx, p, e.Input); err != nil {
 		return err
 	}
@@ -100,7 +103,7 @@ func writeDemoExperiment(ctx context.Context, svc *experiments.Service, p experi
 			return fmt.Errorf("variant %s: %w", v.Key, err)
 		}
 	}
-	if _, err := svc.Transition(ctx, p, e.Input.Key, experiments.ActionStart, nil, nil); err != nil {
+	if _, err := svc.Transition(ctx, p, e.Input.Key, experiments.ActionStart, nil); err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
 	logNow()
@@ -119,7 +122,7 @@ func writeDemoExperiment(ctx context.Context, svc *experiments.Service, p experi
 		snaps = snaps[n:]
 	}
 	if e.Schedule != nil {
-		if _, err := svc.PlanSchedule(ctx, p, e.Input.Key, *e.Schedule); err != nil {
+		if _, err := services.Planning.PlanSchedule(ctx, p, e.Input.Key, *e.Schedule); err != nil {
 			return fmt.Errorf("posting plan: %w", err)
 		}
 	}

@@ -15,7 +15,6 @@ import (
 
 	"postlab"
 	"postlab/api"
-	"postlab/experiments"
 	"postlab/store/storetest"
 )
 
@@ -30,9 +29,8 @@ func TestDemoReports(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
 			db := storetest.Open(t, dialect)
-			svc := experiments.NewService(db, func() time.Time { return demoNow })
 			var out bytes.Buffer
-			if err := loadDemo(context.Background(), svc, "", demoNow, &out); err != nil {
+			if err := loadDemo(context.Background(), db, "", demoNow, &out); err != nil {
 				t.Fatalf("loadDemo: %v\n%s", err, out.String())
 			}
 			key := regexp.MustCompile(`pl_[0-9a-f]{48}`).FindString(out.String())
@@ -45,7 +43,7 @@ func TestDemoReports(t *testing.T) {
 				}
 			}
 
-			h, err := api.NewServer(context.Background(), svc, slog.New(slog.DiscardHandler),
+			h, err := api.NewServer(context.Background(), newServices(db, func() time.Time { return demoNow }), slog.New(slog.DiscardHandler),
 				withOpenAPI(api.DefaultOptions()))
 			if err != nil {
 				t.Fatal(err)
@@ -69,7 +67,7 @@ func TestDemoReports(t *testing.T) {
 			}
 
 			out.Reset()
-			if err := loadDemo(context.Background(), svc, "", demoNow, &out); err != nil ||
+			if err := loadDemo(context.Background(), db, "", demoNow, &out); err != nil ||
 				!strings.Contains(out.String(), "already") || strings.Contains(out.String(), "pl_") {
 				t.Errorf("second loadDemo = %v, printed:\n%s\nwant nil and that the demo is already there", err, out.String())
 			}

@@ -21,6 +21,8 @@ import (
 	"postlab"
 	"postlab/api"
 	"postlab/experiments"
+	"postlab/planning"
+	"postlab/report"
 	"postlab/store"
 )
 
@@ -195,10 +197,10 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 		if cmd == "migrate" {
-			return withService(ctx, c.cfg, stderr, func(*experiments.Service, *slog.Logger) error { return nil })
+			return withService(ctx, c.cfg, stderr, func(api.Services, *slog.Logger) error { return nil })
 		}
-		return withService(ctx, c.cfg, stderr, func(svc *experiments.Service, logger *slog.Logger) error {
-			return serve(ctx, c.cfg, svc, logger, stdout)
+		return withService(ctx, c.cfg, stderr, func(services api.Services, logger *slog.Logger) error {
+			return serve(ctx, c.cfg, services, logger, stdout)
 		})
 	case "workspace":
 		return workspaceCommand(ctx, rest, getenv, stdout, stderr)
@@ -210,8 +212,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 	return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
 }
 
-// withService opens and migrates the database, then runs fn with a service on it.
-func withService(ctx context.Context, cfg config, stderr io.Writer, fn func(*experiments.Service, *slog.Logger) error) error {
+// withService opens and migrates the database, then runs fn with the services on it.
+func withService(ctx context.Context, cfg config, stderr io.Writer, fn func(api.Services, *slog.Logger) error) error {
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	db, err := store.Open(ctx, cfg.databaseURL, logger)
 	if err != nil {
@@ -222,11 +224,23 @@ func withService(ctx context.Context, cfg config, stderr io.Writer, fn func(*exp
 		return fmt.Errorf("migrate: %w", err)
 	}
 	logger.Debug("migrations applied", "dialect", db.Dialect())
-	return fn(experiments.NewService(db, nil), logger)
+	return fn(newServices(db, nil), logger)
+}
+
+// newServices builds the domain services on one store and clock. The report service is the
+// freezer of the experiments service: concluding an experiment keeps a copy of its report.
+func newServices(db experiments.Store, now func() time.Time) api.Services {
+	reports := report.NewService(db, now)
+	return api.Services{
+		Experiments: experiments.NewService(db, now, reports.FreezeReport),
+		Reports:     reports,
+		Planning:    planning.NewService(db, now),
+	}
 }
 
 // serve answers HTTP until ctx ends, then drains requests for up to 15 seconds.
-func serve(ctx context.Context, cfg config, svc *experiments.Service, logger *slog.Logger, stdout io.Writer) error {
+func serve(ctx context.Context, cfg config, services api.Services, logger *slog.Logger, stdout io.Writer) error {
+	svc := services.Experiments
 	ws, secret, created, err := svc.Bootstrap(ctx, "default")
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
@@ -236,7 +250,7 @@ func serve(ctx context.Context, cfg config, svc *experiments.Service, logger *sl
 			"Use it as: curl -H 'Authorization: Bearer %s' http://localhost%s/v1/workspace\n\n",
 			ws.Name, secret, secret, portOf(cfg.addr))
 	}
-	handler, err := api.NewServer(ctx, svc, logger, cfg.api)
+	handler, err := api.NewServer(ctx, services, logger, cfg.api)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package experiments
+package report
 
 import (
 	"context"
@@ -9,27 +9,35 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"postlab/experiments"
+	"postlab/planning"
 )
 
 // Report answers SPEC §3: for each metric asked, which variant did better than the control,
 // by how much and how sure, with the checks that say whether to trust it. Statistics that
 // cannot be computed are null, never NaN, with a reason.
 type Report struct {
-	ExperimentID     string         `json:"experiment_id"`
-	ExperimentKey    string         `json:"experiment_key"`
-	ExperimentName   string         `json:"experiment_name"`
-	GeneratedAt      time.Time      `json:"generated_at"`
-	HorizonHours     *float64       `json:"horizon_hours"` // nil under horizon=latest
-	Horizon          string         `json:"horizon"`       // the hours as asked, or "latest"
-	HorizonTolerance float64        `json:"horizon_tolerance"`
-	Alpha            float64        `json:"alpha"`
-	Correction       string         `json:"correction"`
-	MDE              float64        `json:"mde"`
-	Metrics          []MetricReport `json:"metrics"`
-	Allocation       Allocation     `json:"allocation"`
-	Recommendation   Recommendation `json:"recommendation"`
+	ExperimentID     string    `json:"experiment_id"`
+	ExperimentKey    string    `json:"experiment_key"`
+	ExperimentName   string    `json:"experiment_name"`
+	GeneratedAt      time.Time `json:"generated_at"`
+	HorizonHours     *float64  `json:"horizon_hours"` // nil under horizon=latest
+	Horizon          string    `json:"horizon"`       // the hours as asked, or "latest"
+	HorizonTolerance float64   `json:"horizon_tolerance"`
+	Alpha            float64   `json:"alpha"`
+	Correction       string    `json:"correction"`
+	MDE              float64   `json:"mde"`
+	// WhatIf is set when alpha or correction differ from the experiment's own: such a report
+	// shows what the numbers would say, and decides nothing (SPEC §3.1).
+	WhatIf bool `json:"what_if"`
+	// PlannedPostsPerVariant is the experiment's plan; nil when it has none (unplanned).
+	PlannedPostsPerVariant *int           `json:"planned_posts_per_variant"`
+	Metrics                []MetricReport `json:"metrics"`
+	Allocation             Allocation     `json:"allocation"`
+	Recommendation         Recommendation `json:"recommendation"`
 	// PlanAdherence says how well the stored posting plan was followed; null without a plan.
-	PlanAdherence *ScheduleAdherence `json:"plan_adherence"`
+	PlanAdherence *planning.ScheduleAdherence `json:"plan_adherence"`
 }
 
 // MetricReport is the report on one metric.
@@ -55,6 +63,7 @@ type VariantStats struct {
 	NPosts      int          `json:"n_posts"`
 	NImmature   int          `json:"n_immature"`
 	NUnobserved int          `json:"n_unobserved"`
+	NNoRate     int          `json:"n_no_rate"` // ratio metrics: posts whose denominator is 0 or missing at the horizon
 	Mean        *float64     `json:"mean"`
 	Median      *float64     `json:"median"`
 	SD          *float64     `json:"sd"`
@@ -67,9 +76,11 @@ type Comparison struct {
 	VariantID    string             `json:"variant_id"`
 	Key          string             `json:"key"`
 	ControlKey   string             `json:"control_key"`
-	Method       string             `json:"method"` // welch_log | welch_raw | ratio_delta
-	NControl     int                `json:"n_control"`
-	NTreatment   int                `json:"n_treatment"`
+	Method       string             `json:"method"`      // welch_log | welch_rate | welch_raw | lin_log | lin_rate | lin_raw
+	NControl     int                `json:"n_control"`   // the control's posts with a value
+	NTreatment   int                `json:"n_treatment"` // the treatment's posts with a value
+	NExcluded    int                `json:"n_excluded"`  // posts of accounts that did not post 2 of each variant
+	Accounts     []string           `json:"accounts"`    // the paired accounts the comparison is made within
 	Estimate     *float64           `json:"estimate"`
 	CILow        *float64           `json:"ci_low"`
 	CIHigh       *float64           `json:"ci_high"`
@@ -87,9 +98,19 @@ type Comparison struct {
 	ByAccount    []AccountEstimate  `json:"by_account,omitempty"`   // count metrics, 2+ accounts
 	Pooled       *PooledEstimate    `json:"pooled,omitempty"`       // count metrics, 2+ accounts
 	Decision     string             `json:"decision"`               // better | worse | inconclusive | not_enough_data
-	PostsNeeded  *int               `json:"posts_needed"`
-	Summary      string             `json:"summary"`
-	Reason       string             `json:"reason,omitempty"` // why the test could not be run
+	// DecisionFinal is set once the decision can no longer change: a look crossed, or the last
+	// look happened without a crossing.
+	DecisionFinal bool `json:"decision_final"`
+	// Reasons say why the decision is what it is, e.g. "what-if report".
+	Reasons []string `json:"reasons"`
+	// Looks are the planned looks that have happened, each on its first posts (SPEC §3.1).
+	Looks                  []Look `json:"looks"`
+	PlannedPostsPerVariant *int   `json:"planned_posts_per_variant"`
+	// Exploratory marks a secondary metric: only the primary metric decides the experiment.
+	Exploratory bool   `json:"exploratory"`
+	PostsNeeded *int   `json:"posts_needed"` // count metrics
+	Summary     string `json:"summary"`
+	Reason      string `json:"reason,omitempty"` // why the test could not be run
 }
 
 // Decisions a comparison comes to (SPEC §3).
@@ -239,9 +260,9 @@ func num(x float64) *float64 {
 	return &x
 }
 
-// ReportOptions are the query of GET /v1/experiments/{id}/report; empty fields take the
+// Options are the query of GET /v1/experiments/{id}/report; empty fields take the
 // experiment's settings.
-type ReportOptions struct {
+type Options struct {
 	Metrics    []string // default: the primary metric
 	Horizon    string   // hours, e.g. "24" or "6.5", or "latest"
 	Alpha      *float64
@@ -258,6 +279,7 @@ type reportSettings struct {
 	label      string // the horizon as the report shows it
 	alpha      float64
 	correction string
+	whatIf     bool // alpha or correction differ from the experiment's
 }
 
 // metricSpec is a metric with what the store must read for it.
@@ -266,31 +288,48 @@ type metricSpec struct {
 	numerator, denominator string // ratio metrics
 }
 
-// values are the snapshot values the metric needs.
+// values are the snapshot values the metric needs: its own, or a ratio's numerator and
+// denominator.
 func (m metricSpec) values() []string {
-	if m.kind == KindRatio {
+	if m.kind == experiments.KindRatio {
 		return []string{m.numerator, m.denominator}
 	}
 	return []string{m.name}
 }
 
-func resolveReport(e Experiment, o ReportOptions) (reportSettings, error) {
-	var f fieldErrors
+// usesEngagements reports whether the metric is made of engagements, whose parts the report
+// checks.
+func (m metricSpec) usesEngagements() bool {
+	return slices.Contains(m.values(), "engagements")
+}
+
+// checkValues are what the report reads beside the values, for its warnings: whether a post
+// has a snapshot near the horizon at all, and which parts of engagements it has.
+func (m metricSpec) checkValues() []string {
+	out := []string{experiments.SnapshotPresence}
+	if m.usesEngagements() {
+		out = append(out, experiments.EngagementParts...)
+	}
+	return out
+}
+
+func resolveReport(e experiments.Experiment, o Options) (reportSettings, error) {
+	var f experiments.FieldErrors
 	s := reportSettings{alpha: e.Alpha, correction: e.Correction,
-		horizon: horizon{age: HorizonDuration(e.HorizonHours), tolerance: e.HorizonTolerance},
+		horizon: horizon{age: experiments.HorizonDuration(e.HorizonHours), tolerance: e.HorizonTolerance},
 		label:   strconv.FormatFloat(e.HorizonHours, 'f', -1, 64)}
 	names := o.Metrics
 	if len(names) == 0 {
-		names = []string{e.PrimaryMetric}
+		names = defaultMetrics(e)
 	}
 	if len(names) > maxReportMetrics {
-		f.add("metric", "at most %d metrics per report", maxReportMetrics)
+		f.Add("metric", "at most %d metrics per report", maxReportMetrics)
 	}
 	for _, name := range names {
 		spec, ok := metricSpecFor(name, e.RatioMetrics)
 		switch {
 		case !ok:
-			f.add("metric", "%q is not a metric postlab knows (views, likes, engagements, engagement_rate, completion_rate, custom.NAME, …)", name)
+			f.Add("metric", "%q is not a metric postlab knows (views, likes, engagements, engagement_rate, completion_rate, custom.NAME, …)", name)
 		case slices.ContainsFunc(s.metrics, func(m metricSpec) bool { return m.name == name }):
 		default:
 			s.metrics = append(s.metrics, spec)
@@ -302,35 +341,43 @@ func resolveReport(e Experiment, o ReportOptions) (reportSettings, error) {
 		s.horizon.latest, s.label = true, "latest"
 	default:
 		hours, err := strconv.ParseFloat(h, 64)
-		if err != nil || !(hours > 0 && hours <= 24*366) || HorizonDuration(hours) <= 0 {
-			f.add("horizon", "must be a number of hours more than 0 and at most 8784, or latest")
+		if err != nil || !(hours > 0 && hours <= 24*366) || experiments.HorizonDuration(hours) <= 0 {
+			f.Add("horizon", "must be a number of hours more than 0 and at most 8784, or latest")
 		} else {
-			s.horizon.age, s.label = HorizonDuration(hours), strconv.FormatFloat(hours, 'f', -1, 64)
+			s.horizon.age, s.label = experiments.HorizonDuration(hours), strconv.FormatFloat(hours, 'f', -1, 64)
 		}
 	}
 	if o.Alpha != nil {
 		if !(*o.Alpha > 0 && *o.Alpha <= 0.5) {
-			f.add("alpha", "must be more than 0 and at most 0.5")
+			f.Add("alpha", "must be more than 0 and at most 0.5")
 		}
 		s.alpha = *o.Alpha
 	}
 	if o.Correction != "" {
-		if !slices.Contains(Corrections, o.Correction) {
-			f.add("correction", "must be one of holm, bh, none")
+		if !slices.Contains(experiments.Corrections, o.Correction) {
+			f.Add("correction", "must be one of holm, bh, none")
 		}
 		s.correction = o.Correction
 	}
-	return s, f.err()
+	s.whatIf = s.alpha != e.Alpha || s.correction != e.Correction
+	return s, f.Err()
 }
 
-func metricSpecFor(name string, ratios []RatioMetric) (metricSpec, bool) {
-	kind, ok := MetricKind(name, ratios)
+// defaultMetrics are the primary metric followed by the secondary ones, as many as a report
+// holds.
+func defaultMetrics(e experiments.Experiment) []string {
+	names := append([]string{e.PrimaryMetric}, e.SecondaryMetrics...)
+	return names[:min(len(names), maxReportMetrics)]
+}
+
+func metricSpecFor(name string, ratios []experiments.RatioMetric) (metricSpec, bool) {
+	kind, ok := experiments.MetricKind(name, ratios)
 	if !ok {
 		return metricSpec{}, false
 	}
 	spec := metricSpec{name: name, kind: kind}
-	if kind == KindRatio {
-		r, _ := RatioByName(name, ratios)
+	if kind == experiments.KindRatio {
+		r, _ := experiments.RatioByName(name, ratios)
 		spec.numerator, spec.denominator = r.Numerator, r.Denominator
 	}
 	return spec, true
@@ -339,14 +386,14 @@ func metricSpecFor(name string, ratios []RatioMetric) (metricSpec, bool) {
 // Report computes the report of an experiment. The data come from one transaction: the
 // experiment, its variants and the snapshots that bracket the horizon; the statistics are
 // computed after it ends.
-func (s *Service) Report(ctx context.Context, p Principal, idOrKey string, o ReportOptions) (Report, error) {
-	var e Experiment
-	var variants []Variant
-	var data HorizonData
+func (s *Service) Report(ctx context.Context, p experiments.Principal, idOrKey string, o Options) (Report, error) {
+	var e experiments.Experiment
+	var variants []experiments.Variant
+	var data experiments.HorizonData
 	var settings reportSettings
 	var values []string
-	var slots []ScheduledSlot
-	err := s.tx(ctx, func(tx Tx) (err error) {
+	var slots []experiments.ScheduledSlot
+	err := s.tx(ctx, func(tx experiments.Tx) (err error) {
 		if e, err = tx.GetExperiment(p.WorkspaceID, idOrKey, false); err != nil {
 			return err
 		}
@@ -357,12 +404,12 @@ func (s *Service) Report(ctx context.Context, p Principal, idOrKey string, o Rep
 			return err
 		}
 		values = distinctValues(settings.metrics)
-		data, err = tx.HorizonSnapshots(p.WorkspaceID, HorizonQuery{ExperimentID: e.ID, Values: values,
+		data, err = tx.HorizonSnapshots(p.WorkspaceID, experiments.HorizonQuery{ExperimentID: e.ID, Values: values,
 			Horizon: settings.horizon.age, Latest: settings.horizon.latest})
 		if err != nil {
 			return err
 		}
-		slots, err = tx.ScheduledSlots(p.WorkspaceID, e.ID, ScheduleWindow)
+		slots, err = tx.ScheduledSlots(p.WorkspaceID, e.ID, experiments.ScheduleWindow)
 		return err
 	})
 	if err != nil {
@@ -373,7 +420,7 @@ func (s *Service) Report(ctx context.Context, p Principal, idOrKey string, o Rep
 	}
 	r := buildReport(e, variants, data, values, settings, s.Now())
 	if len(slots) > 0 {
-		a := scheduleAdherence(slots, r.GeneratedAt)
+		a := planning.Adherence(slots, r.GeneratedAt)
 		r.PlanAdherence = &a
 	}
 	return r, nil
@@ -383,7 +430,7 @@ func (s *Service) Report(ctx context.Context, p Principal, idOrKey string, o Rep
 func distinctValues(metrics []metricSpec) []string {
 	var out []string
 	for _, m := range metrics {
-		for _, v := range m.values() {
+		for _, v := range append(m.values(), m.checkValues()...) {
 			if !slices.Contains(out, v) {
 				out = append(out, v)
 			}
@@ -394,12 +441,8 @@ func distinctValues(metrics []metricSpec) []string {
 
 // FreezeReport is the ReportFreezer of concluding: the report with the experiment's own
 // settings, as JSON.
-func (s *Service) FreezeReport(ctx context.Context, p Principal, e Experiment) (json.RawMessage, error) {
-	metrics := append([]string{e.PrimaryMetric}, e.SecondaryMetrics...)
-	if len(metrics) > maxReportMetrics {
-		metrics = metrics[:maxReportMetrics]
-	}
-	r, err := s.Report(ctx, p, e.ID, ReportOptions{Metrics: metrics})
+func (s *Service) FreezeReport(ctx context.Context, p experiments.Principal, e experiments.Experiment) (json.RawMessage, error) {
+	r, err := s.Report(ctx, p, e.ID, Options{Metrics: defaultMetrics(e)})
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package experiments
+package planning
 
 import (
 	"context"
@@ -7,22 +7,24 @@ import (
 	"testing"
 	"time"
 
-	"postlab/stats"
+	"postlab/experiments"
 )
 
 func floatPtr(x float64) *float64 { return &x }
 
 func TestPlanSampleSizeGivenSD(t *testing.T) {
 	s := NewService(nil, nil) // a given sd needs no store
-	got, err := s.PlanSampleSize(context.Background(), Principal{}, SampleSizeInput{MDE: floatPtr(0.2),
+	got, err := s.PlanSampleSize(context.Background(), experiments.Principal{}, SampleSizeInput{MDE: floatPtr(0.2),
 		Baseline: &BaselineInput{SD: floatPtr(1.27)}, PostsPerWeek: floatPtr(60)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := stats.PowerT(1.27, 0.2, 0.05, 0.8)
-	if got.PostsPerVariant != want.N || got.TotalPosts != 2*want.N || got.Weeks == nil || *got.Weeks != (2*want.N+59)/60 ||
+	// R: ceiling(power.t.test(delta = log(1.2), sd = 1.27, sig.level = 0.05, power = 0.8)$n)
+	// = ceiling(762.635447456174) = 763; 1,526 posts at 60 a week take 26 weeks.
+	const want = 763
+	if got.PostsPerVariant != want || got.TotalPosts != 2*want || got.Weeks == nil || *got.Weeks != 26 ||
 		got.SDSource != "given" || got.Alpha != 0.05 || got.Power != 0.8 || got.Variants != 2 {
-		t.Errorf("PlanSampleSize() = %+v, want %d per variant with the defaults", got, want.N)
+		t.Errorf("PlanSampleSize() = %+v, want %d per variant with the defaults", got, want)
 	}
 }
 
@@ -53,8 +55,8 @@ func TestSampleSizeSettings(t *testing.T) {
 		in := ok()
 		tt.edit(&in)
 		_, err := sampleSizeSettings(in)
-		var e *Error
-		if !errors.As(err, &e) || !slices.ContainsFunc(e.Fields, func(f FieldError) bool { return f.Field == tt.field }) {
+		var e *experiments.Error
+		if !errors.As(err, &e) || !slices.ContainsFunc(e.Fields, func(f experiments.FieldError) bool { return f.Field == tt.field }) {
 			t.Errorf("%s: sampleSizeSettings() = %v, want an error naming %s", tt.name, err, tt.field)
 		}
 	}
@@ -91,18 +93,18 @@ func TestSampleSizeSummary(t *testing.T) {
 
 func TestScheduleAdherenceSummary(t *testing.T) {
 	now := time.Date(2026, 9, 20, 12, 0, 0, 0, time.UTC)
-	slot := func(hoursAgo float64, onTime, wrong bool) ScheduledSlot {
-		return ScheduledSlot{ScheduleSlot: ScheduleSlot{PlannedAt: now.Add(-time.Duration(hoursAgo * float64(time.Hour)))}, OnTime: onTime, WrongVariant: wrong}
+	slot := func(hoursAgo float64, onTime, wrong bool) experiments.ScheduledSlot {
+		return experiments.ScheduledSlot{ScheduleSlot: experiments.ScheduleSlot{PlannedAt: now.Add(-time.Duration(hoursAgo * float64(time.Hour)))}, OnTime: onTime, WrongVariant: wrong}
 	}
-	a := scheduleAdherence([]ScheduledSlot{slot(48, true, false), slot(24, false, true), slot(3, false, false),
+	a := Adherence([]experiments.ScheduledSlot{slot(48, true, false), slot(24, false, true), slot(3, false, false),
 		slot(1, true, false), slot(-24, false, false)}, now)
 	if a.Slots != 5 || a.Due != 3 || a.OnTime != 1 || a.Missed != 2 || a.WrongVariant != 1 || a.OnTimeShare == nil || *a.OnTimeShare != 1.0/3 {
-		t.Errorf("scheduleAdherence() = %+v, want 3 due (slots within 2 hours are not yet), 1 on time, 2 missed, 1 wrong variant", a)
+		t.Errorf("Adherence() = %+v, want 3 due (slots within 2 hours are not yet), 1 on time, 2 missed, 1 wrong variant", a)
 	}
 	if want := "1 of the 3 planned posts due so far went out on time with the planned variant (33.3%); 1 went out with another variant."; a.Summary != want {
 		t.Errorf("summary = %q, want %q", a.Summary, want)
 	}
-	if a := scheduleAdherence([]ScheduledSlot{slot(-1, false, false)}, now); a.Due != 0 || a.OnTimeShare != nil || a.Summary != "None of the plan's 1 planned post is due yet." {
-		t.Errorf("scheduleAdherence(nothing due) = %+v", a)
+	if a := Adherence([]experiments.ScheduledSlot{slot(-1, false, false)}, now); a.Due != 0 || a.OnTimeShare != nil || a.Summary != "None of the plan's 1 planned post is due yet." {
+		t.Errorf("Adherence(nothing due) = %+v", a)
 	}
 }

@@ -1,9 +1,11 @@
-package experiments
+package report
 
 import (
 	"context"
 	"fmt"
 	"slices"
+
+	"postlab/experiments"
 )
 
 // NextPost is the answer of GET /v1/experiments/{id}/next: which variant to post next.
@@ -26,21 +28,25 @@ const minMatured = 2
 // sampling posts each variant with the probability that it is the best, so the pick is drawn
 // from the report's chance_to_be_best with draw, a uniform number in [0, 1) from the caller.
 // Until every variant has minMatured matured posts, the one with the fewest goes next.
-func (s *Service) Next(ctx context.Context, p Principal, idOrKey string, draw float64) (NextPost, error) {
-	e, err := s.GetExperiment(ctx, p, idOrKey)
+func (s *Service) Next(ctx context.Context, p experiments.Principal, idOrKey string, draw float64) (NextPost, error) {
+	var e experiments.Experiment
+	err := s.tx(ctx, func(tx experiments.Tx) (err error) {
+		e, err = tx.GetExperiment(p.WorkspaceID, idOrKey, false)
+		return err
+	})
 	if err != nil {
 		return NextPost{}, err
 	}
-	if e.Status == StatusConcluded || e.Status == StatusArchived {
-		return NextPost{}, Errorf(ECONFLICT, "the experiment is %s: there is nothing more to post", e.Status)
+	if !e.Status.Allows(experiments.ActivityPlan) {
+		return NextPost{}, experiments.Errorf(experiments.ECONFLICT, "the experiment is %s: there is nothing more to post", e.Status)
 	}
-	r, err := s.Report(ctx, p, e.ID, ReportOptions{Metrics: []string{e.PrimaryMetric}})
+	r, err := s.Report(ctx, p, e.ID, Options{Metrics: []string{e.PrimaryMetric}})
 	if err != nil {
 		return NextPost{}, fmt.Errorf("next: %w", err)
 	}
 	m := r.Metrics[0]
 	if len(m.Variants) == 0 {
-		return NextPost{}, Errorf(ECONFLICT, "the experiment has no variants yet")
+		return NextPost{}, experiments.Errorf(experiments.ECONFLICT, "the experiment has no variants yet")
 	}
 	next := NextPost{ExperimentID: e.ID, Metric: m.Metric, ProbabilityBest: map[string]float64{},
 		MaturedPosts: map[string]int{}, Exploratory: true,

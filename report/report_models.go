@@ -1,9 +1,10 @@
-package experiments
+package report
 
 import (
 	"math"
 	"slices"
 
+	"postlab/experiments"
 	"postlab/stats"
 )
 
@@ -64,24 +65,18 @@ func posterior(m metricSpec, a *arm) (mu, se float64, ok bool) {
 		return 0, 0, false
 	}
 	switch m.kind {
-	case KindCount:
+	case experiments.KindCount:
 		s := stats.Summarize(log1pAll(a.values()))
 		mu, se = s.Mean, math.Sqrt(s.Var/n)
-	case KindMean:
+	case experiments.KindMean:
 		s := stats.Summarize(a.values())
 		mu, se = s.Mean, math.Sqrt(s.Var/n)
-	case KindRatio:
-		nums, dens := a.ratioParts()
-		r, ok := rate(nums, dens)
-		if !ok {
+	case experiments.KindRatio:
+		r, err := stats.RateOf(a.ratioParts())
+		if err != nil {
 			return 0, 0, false
 		}
-		resid := make([]float64, len(nums))
-		for i := range nums {
-			resid[i] = nums[i] - r*dens[i]
-		}
-		md := mean(dens)
-		mu, se = r, math.Sqrt(stats.Summarize(resid).Var/(n*md*md))
+		mu, se = r.Rate, r.SE()
 	}
 	if math.IsNaN(mu) || math.IsInf(mu, 0) || math.IsNaN(se) || math.IsInf(se, 0) {
 		return 0, 0, false
@@ -183,7 +178,7 @@ func factorFor(in reportInput, arms []*arm, name string, obsVariant []int) facto
 	return f
 }
 
-func levelOf(v Variant, factor string) string {
+func levelOf(v experiments.Variant, factor string) string {
 	if l := v.Levels[factor]; l != "" {
 		return l
 	}

@@ -1,6 +1,8 @@
-package experiments
+package report
 
-import "testing"
+import (
+	"testing"
+)
 
 func TestThompsonPickFollowsTheProbabilities(t *testing.T) {
 	variants := []VariantStats{{Key: "a"}, {Key: "b"}, {Key: "c"}}

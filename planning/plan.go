@@ -1,4 +1,4 @@
-package experiments
+package planning
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"postlab/experiments"
 	"postlab/stats"
 )
 
@@ -58,7 +59,7 @@ type SampleSize struct {
 // PlanSampleSize answers how many posts per variant detect a lift of mde with the power asked
 // for (power_t on the log1p scale), from a given sd or from past posts in postlab. It writes
 // nothing.
-func (s *Service) PlanSampleSize(ctx context.Context, p Principal, in SampleSizeInput) (SampleSize, error) {
+func (s *Service) PlanSampleSize(ctx context.Context, p experiments.Principal, in SampleSizeInput) (SampleSize, error) {
 	out, err := sampleSizeSettings(in)
 	if err != nil {
 		return SampleSize{}, err
@@ -67,14 +68,14 @@ func (s *Service) PlanSampleSize(ctx context.Context, p Principal, in SampleSize
 	if b.SD != nil {
 		out.SD, out.SDSource = *b.SD, "given"
 	} else {
-		err := s.tx(ctx, func(tx Tx) error { return baselineFromPosts(tx, p, b, &out) })
+		err := s.tx(ctx, func(tx experiments.Tx) error { return baselineFromPosts(tx, p, b, &out) })
 		if err != nil {
 			return SampleSize{}, err
 		}
 	}
 	power, err := stats.PowerT(out.SD, out.MDE, out.Alpha, out.Power)
 	if err != nil {
-		return SampleSize{}, Invalid(FieldError{"mde", planReason(err)})
+		return SampleSize{}, experiments.Invalid(experiments.FieldError{Field: "mde", Message: planReason(err)})
 	}
 	out.PostsPerVariant = power.N
 	out.TotalPosts = power.N * out.Variants
@@ -88,54 +89,54 @@ func (s *Service) PlanSampleSize(ctx context.Context, p Principal, in SampleSize
 
 // sampleSizeSettings checks the input and fills in the defaults.
 func sampleSizeSettings(in SampleSizeInput) (SampleSize, error) {
-	var f fieldErrors
-	out := SampleSize{Alpha: orDefault(in.Alpha, DefaultAlpha), Power: orDefault(in.Power, DefaultPlanPower),
+	var f experiments.FieldErrors
+	out := SampleSize{Alpha: orDefault(in.Alpha, experiments.DefaultAlpha), Power: orDefault(in.Power, DefaultPlanPower),
 		Variants: DefaultPlanVariants, PostsPerWeek: in.PostsPerWeek}
 	switch {
 	case in.MDE == nil:
-		f.add("mde", "is required: the smallest relative lift worth finding, e.g. 0.2 for 20%%")
+		f.Add("mde", "is required: the smallest relative lift worth finding, e.g. 0.2 for 20%%")
 	case !(*in.MDE > 0 && *in.MDE <= 100):
-		f.add("mde", "must be a relative lift more than 0, e.g. 0.2 for 20%%")
+		f.Add("mde", "must be a relative lift more than 0, e.g. 0.2 for 20%%")
 	default:
 		out.MDE = *in.MDE
 	}
 	if !(out.Alpha > 0 && out.Alpha <= 0.5) {
-		f.add("alpha", "must be more than 0 and at most 0.5")
+		f.Add("alpha", "must be more than 0 and at most 0.5")
 	}
 	if !(out.Power > 0 && out.Power < 1) {
-		f.add("power", "must be between 0 and 1, e.g. 0.8 for 80%%")
+		f.Add("power", "must be between 0 and 1, e.g. 0.8 for 80%%")
 	}
 	if in.Variants != nil {
 		out.Variants = *in.Variants
 	}
 	if out.Variants < 2 || out.Variants > 100 {
-		f.add("variants", "must be from 2 to 100 (the control counts as one)")
+		f.Add("variants", "must be from 2 to 100 (the control counts as one)")
 	}
 	if r := in.PostsPerWeek; r != nil && !(*r > 0 && *r <= 100000) {
-		f.add("posts_per_week", "must be more than 0: the posts the team publishes a week, all variants together")
+		f.Add("posts_per_week", "must be more than 0: the posts the team publishes a week, all variants together")
 	}
 	checkBaseline(&f, in.Baseline, &out)
-	return out, f.err()
+	return out, f.Err()
 }
 
-func checkBaseline(f *fieldErrors, b *BaselineInput, out *SampleSize) {
+func checkBaseline(f *experiments.FieldErrors, b *BaselineInput, out *SampleSize) {
 	switch {
 	case b == nil:
-		f.add("baseline", "is required: either sd (the sd of log1p of the metric) or an experiment whose posts give it")
+		f.Add("baseline", "is required: either sd (the sd of log1p of the metric) or an experiment whose posts give it")
 		return
 	case b.SD != nil && b.Experiment != "":
-		f.add("baseline", "give either sd or experiment, not both")
+		f.Add("baseline", "give either sd or experiment, not both")
 	case b.SD == nil && b.Experiment == "":
-		f.add("baseline", "give either sd (the sd of log1p of the metric) or an experiment whose posts give it")
+		f.Add("baseline", "give either sd (the sd of log1p of the metric) or an experiment whose posts give it")
 	case b.SD != nil && !(*b.SD > 0 && *b.SD <= 100):
-		f.add("baseline.sd", "must be more than 0 and at most 100: the standard deviation of log(1 + value) over past posts")
+		f.Add("baseline.sd", "must be more than 0 and at most 100: the standard deviation of log(1 + value) over past posts")
 	}
 	if b.Account != "" && b.Experiment == "" {
-		f.add("baseline.account", "narrows the posts of an experiment; name the experiment too")
+		f.Add("baseline.account", "narrows the posts of an experiment; name the experiment too")
 	}
 	if b.Metric != "" {
-		if kind, ok := MetricKind(b.Metric, nil); !ok || kind != KindCount {
-			f.add("baseline.metric", "must be a count metric (views, likes, engagements, custom.NAME, …)")
+		if kind, ok := experiments.MetricKind(b.Metric, nil); !ok || kind != experiments.KindCount {
+			f.Add("baseline.metric", "must be a count metric (views, likes, engagements, custom.NAME, …)")
 		} else {
 			out.Metric = &b.Metric
 		}
@@ -143,18 +144,18 @@ func checkBaseline(f *fieldErrors, b *BaselineInput, out *SampleSize) {
 }
 
 // baselineFromPosts takes the sd of log1p from the latest values of the experiment's posts.
-func baselineFromPosts(tx Tx, p Principal, b BaselineInput, out *SampleSize) error {
+func baselineFromPosts(tx experiments.Tx, p experiments.Principal, b BaselineInput, out *SampleSize) error {
 	e, err := tx.GetExperiment(p.WorkspaceID, b.Experiment, false)
-	if IsNotFound(err) {
-		return Invalid(FieldError{"baseline.experiment", fmt.Sprintf("there is no experiment %q in this workspace", b.Experiment)})
+	if experiments.IsNotFound(err) {
+		return experiments.Invalid(experiments.FieldError{Field: "baseline.experiment", Message: fmt.Sprintf("there is no experiment %q in this workspace", b.Experiment)})
 	} else if err != nil {
 		return err
 	}
 	metric := b.Metric
 	if metric == "" {
 		metric = e.PrimaryMetric
-		if kind, _ := MetricKind(metric, e.RatioMetrics); kind != KindCount {
-			return Invalid(FieldError{"baseline.metric", fmt.Sprintf("the experiment's primary metric %s is a %s metric; name a count metric such as views", metric, kind)})
+		if kind, _ := experiments.MetricKind(metric, e.RatioMetrics); kind != experiments.KindCount {
+			return experiments.Invalid(experiments.FieldError{Field: "baseline.metric", Message: fmt.Sprintf("the experiment's primary metric %s is a %s metric; name a count metric such as views", metric, kind)})
 		}
 		out.Metric = &metric
 	}
@@ -173,12 +174,12 @@ func baselineFromPosts(tx Tx, p Principal, b BaselineInput, out *SampleSize) err
 		field, source, where = "baseline.account", "account "+b.Account, " in experiment "+e.Key
 	}
 	if len(logs) < MinBaselinePosts {
-		return Invalid(FieldError{field, fmt.Sprintf("%s has %d posts with a %s value%s; at least %d are needed to tell how much posts vary",
+		return experiments.Invalid(experiments.FieldError{Field: field, Message: fmt.Sprintf("%s has %d posts with a %s value%s; at least %d are needed to tell how much posts vary",
 			source, len(logs), planMetricName(metric), where, MinBaselinePosts)})
 	}
 	out.SD = stats.Describe(logs).SD
 	if !(out.SD > 0) {
-		return Invalid(FieldError{field, fmt.Sprintf("the %d posts of %s%s all have the same %s; their spread cannot size an experiment",
+		return experiments.Invalid(experiments.FieldError{Field: field, Message: fmt.Sprintf("the %d posts of %s%s all have the same %s; their spread cannot size an experiment",
 			len(logs), source, where, planMetricName(metric))})
 	}
 	out.SDSource = fmt.Sprintf("%d posts of %s", len(logs), source)
@@ -243,25 +244,22 @@ func planMetricName(metric string) string {
 	return strings.ReplaceAll(strings.TrimPrefix(metric, "custom."), "_", " ")
 }
 
-// ScheduleWindow is how far from its planned time a logged post still counts for a slot.
-const ScheduleWindow = 2 * time.Hour
-
 // Schedule is a posting plan with its balance table.
 type Schedule struct {
-	ExperimentID  string                    `json:"experiment_id"`
-	ExperimentKey string                    `json:"experiment_key"`
-	Seed          int64                     `json:"seed"`
-	Slots         []ScheduleSlot            `json:"slots"`
-	Balance       map[string]VariantBalance `json:"balance"`
+	ExperimentID  string                     `json:"experiment_id"`
+	ExperimentKey string                     `json:"experiment_key"`
+	Seed          int64                      `json:"seed"`
+	Slots         []experiments.ScheduleSlot `json:"slots"`
+	Balance       map[string]VariantBalance  `json:"balance"`
 }
 
 // StoredSchedule is the stored plan of an experiment, checked against the posts logged.
 type StoredSchedule struct {
-	ExperimentID  string                    `json:"experiment_id"`
-	ExperimentKey string                    `json:"experiment_key"`
-	Slots         []ScheduledSlot           `json:"slots"`
-	Balance       map[string]VariantBalance `json:"balance"`
-	Adherence     ScheduleAdherence         `json:"adherence"`
+	ExperimentID  string                      `json:"experiment_id"`
+	ExperimentKey string                      `json:"experiment_key"`
+	Slots         []experiments.ScheduledSlot `json:"slots"`
+	Balance       map[string]VariantBalance   `json:"balance"`
+	Adherence     ScheduleAdherence           `json:"adherence"`
 }
 
 // ScheduleAdherence says how well the plan has been followed so far.
@@ -277,19 +275,19 @@ type ScheduleAdherence struct {
 
 // PlanSchedule makes a posting plan for the experiment (see BuildSchedule) and stores it in
 // place of any earlier one.
-func (s *Service) PlanSchedule(ctx context.Context, p Principal, experiment string, in ScheduleInput) (Schedule, error) {
+func (s *Service) PlanSchedule(ctx context.Context, p experiments.Principal, experiment string, in ScheduleInput) (Schedule, error) {
 	r, err := in.Request()
 	if err != nil {
 		return Schedule{}, err
 	}
 	var out Schedule
-	err = s.tx(ctx, func(tx Tx) error {
+	err = s.tx(ctx, func(tx experiments.Tx) error {
 		e, err := tx.GetExperiment(p.WorkspaceID, experiment, true)
 		if err != nil {
 			return err
 		}
-		if e.Status == StatusConcluded || e.Status == StatusArchived {
-			return Errorf(ECONFLICT, "the experiment is %s: a posting plan is for an experiment still to run", e.Status)
+		if !e.Status.Allows(experiments.ActivityPlan) {
+			return experiments.Errorf(experiments.ECONFLICT, "the experiment is %s: a posting plan is for an experiment still to run", e.Status)
 		}
 		vs, err := tx.ListVariants(p.WorkspaceID, e.ID)
 		if err != nil {
@@ -307,39 +305,41 @@ func (s *Service) PlanSchedule(ctx context.Context, p Principal, experiment stri
 
 // StoredSchedule reads the experiment's stored plan and checks each slot against the posts
 // logged: on time when a post of its account and variant was logged within ScheduleWindow.
-func (s *Service) StoredSchedule(ctx context.Context, p Principal, experiment string) (StoredSchedule, error) {
+func (s *Service) StoredSchedule(ctx context.Context, p experiments.Principal, experiment string) (StoredSchedule, error) {
 	var out StoredSchedule
-	err := s.tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx experiments.Tx) error {
 		e, err := tx.GetExperiment(p.WorkspaceID, experiment, false)
 		if err != nil {
 			return err
 		}
-		slots, err := tx.ScheduledSlots(p.WorkspaceID, e.ID, ScheduleWindow)
+		slots, err := tx.ScheduledSlots(p.WorkspaceID, e.ID, experiments.ScheduleWindow)
 		if err != nil {
 			return err
 		}
 		if len(slots) == 0 {
-			return Errorf(ENOTFOUND, "the experiment has no posting plan yet; POST one to /v1/experiments/%s/schedule", e.Key)
+			return experiments.Errorf(experiments.ENOTFOUND, "the experiment has no posting plan yet; POST one to /v1/experiments/%s/schedule", e.Key)
 		}
 		vs, err := tx.ListVariants(p.WorkspaceID, e.ID)
 		if err != nil {
 			return err
 		}
-		plain := make([]ScheduleSlot, len(slots))
+		plain := make([]experiments.ScheduleSlot, len(slots))
 		for i := range slots {
 			plain[i] = slots[i].ScheduleSlot
 		}
 		out = StoredSchedule{ExperimentID: e.ID, ExperimentKey: e.Key, Slots: slots,
-			Balance: ScheduleBalance(plain, vs), Adherence: scheduleAdherence(slots, s.Now())}
+			Balance: ScheduleBalance(plain, vs), Adherence: Adherence(slots, s.Now())}
 		return nil
 	})
 	return out, err
 }
 
-func scheduleAdherence(slots []ScheduledSlot, now time.Time) ScheduleAdherence {
+// Adherence says how well a stored plan has been followed by now: the due slots on time,
+// missed, and taken by another variant.
+func Adherence(slots []experiments.ScheduledSlot, now time.Time) ScheduleAdherence {
 	a := ScheduleAdherence{Slots: len(slots)}
 	for _, sl := range slots {
-		if !sl.PlannedAt.Add(ScheduleWindow).Before(now) {
+		if !sl.PlannedAt.Add(experiments.ScheduleWindow).Before(now) {
 			continue
 		}
 		a.Due++
@@ -373,4 +373,11 @@ func pluralPosts(n int) string {
 		return "1 planned post"
 	}
 	return planThousands(n) + " planned posts"
+}
+
+func orDefault(p *float64, def float64) float64 {
+	if p == nil {
+		return def
+	}
+	return *p
 }

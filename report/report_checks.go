@@ -1,4 +1,4 @@
-package experiments
+package report
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"postlab/experiments"
 	"postlab/stats"
 )
 
@@ -69,6 +70,7 @@ func commonWarnings(in reportInput, alloc Allocation) []Warning {
 			drafts++
 		}
 	}
+	w = append(w, planWarnings(in)...)
 	if drafts > 0 {
 		w = append(w, Warning{"draft_posts", fmt.Sprintf(
 			"%s logged while the experiment was still a draft: check that %s published as the variants planned, or delete %s.",
@@ -102,16 +104,27 @@ func sampleWarnings(in reportInput, m metricSpec, arms []*arm) []Warning {
 			plural(immature, "post is", "posts are"), hours, pick(immature, "it will count", "they will count"),
 			pick(immature, "it is", "they are"), hours, pick(immature, "it", "them"))})
 	}
-	if unobserved > 0 {
+	missing := map[string]int{}
+	for _, a := range arms {
+		for v, n := range a.missing {
+			missing[v] += n
+		}
+	}
+	if n := sumCounts(missing); n > 0 {
+		w = append(w, Warning{"unobserved_posts", fmt.Sprintf(
+			"%s a snapshot near the horizon that lacks %s, and %s left out: log %s with every snapshot.",
+			plural(n, "post has", "posts have"), countsByName(missing), pick(n, "was", "were"), lackingNames(missing))})
+	}
+	if rest := unobserved - sumCounts(missing); rest > 0 {
 		if h.latest {
 			w = append(w, Warning{"unobserved_posts", fmt.Sprintf(
 				"%s no snapshot with %s and %s left out: log %s numbers.",
-				plural(unobserved, "post has", "posts have"), metricLabel(m.name), pick(unobserved, "was", "were"), pick(unobserved, "its", "their"))})
+				plural(rest, "post has", "posts have"), metricLabel(m.name), pick(rest, "was", "were"), pick(rest, "its", "their"))})
 		} else {
 			w = append(w, Warning{"unobserved_posts", fmt.Sprintf(
-				"%s no snapshot with %s within %s hours of the %s-hour mark and %s left out: log a snapshot about %s hours after each post.",
-				plural(unobserved, "post has", "posts have"), metricLabel(m.name),
-				formatHours(time.Duration(h.tolerance*float64(h.age))), hours, pick(unobserved, "was", "were"), hours)})
+				"%s no snapshot within %s hours of the %s-hour mark and %s left out: log a snapshot about %s hours after each post.",
+				plural(rest, "post has", "posts have"), formatHours(time.Duration(h.tolerance*float64(h.age))), hours,
+				pick(rest, "was", "were"), hours)})
 		}
 	}
 	for _, a := range arms {
@@ -146,6 +159,16 @@ func ageRange(arms []*arm) (lo, hi time.Duration, ok bool) {
 	return lo, hi, ok
 }
 
+// lackingNames lists the values missing from snapshots: "likes and views".
+func lackingNames(m map[string]int) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, metricLabel(k))
+	}
+	slices.Sort(names)
+	return strings.Join(names, " and ")
+}
+
 // notEnoughDataWarning says why a comparison could not be made and what to do next.
 func notEnoughDataWarning(in reportInput, m metricSpec, arms []*arm, c Comparison) Warning {
 	control := in.variants[in.control]
@@ -156,14 +179,18 @@ func notEnoughDataWarning(in reportInput, m metricSpec, arms []*arm, c Compariso
 		}
 	}
 	next := "log more posts of both"
-	if c.PostsNeeded != nil {
+	switch {
+	case strings.Contains(c.Reason, "account"):
+		next = "post both variants on the same accounts, at least 2 of each per account, so that they can be compared within an account"
+	case c.PostsNeeded != nil:
 		next = fmt.Sprintf("about %d posts of each would detect a %s change", *c.PostsNeeded, percent(in.e.MDE))
 	}
 	return Warning{"not_enough_data", fmt.Sprintf("%s cannot be compared with %s on %s yet (%s): %s.",
 		name, control.Name, metricLabel(m.name), c.Reason, next)}
 }
 
-// outlierWarnings flag posts whose log1p value is beyond Q3 + 3·IQR of their own variant.
+// outlierWarnings flag posts whose outcome g (log1p of a count, a rate, a mean) is beyond
+// Q3 + 3·IQR of their own variant.
 func outlierWarnings(m metricSpec, arms []*arm) []Warning {
 	total := 0
 	var where []string
@@ -171,7 +198,7 @@ func outlierWarnings(m metricSpec, arms []*arm) []Warning {
 		if len(a.obs) < outlierMinPosts {
 			continue
 		}
-		logs := log1pAll(a.values())
+		logs := a.outcomes()
 		slices.Sort(logs) // Quantile sorts a copy: sorted, that is one pass
 		q1, q3 := stats.Quantile(logs, 0.25), stats.Quantile(logs, 0.75)
 		limit := q3 + outlierIQRs*(q3-q1)
@@ -189,9 +216,13 @@ func outlierWarnings(m metricSpec, arms []*arm) []Warning {
 	if total == 0 {
 		return nil
 	}
+	far := "far more " + metricLabel(m.name)
+	if m.kind != experiments.KindCount {
+		far = "a far higher " + metricLabel(m.name)
+	}
 	return []Warning{{"outliers", fmt.Sprintf(
-		"%s far more %s than the rest of %s variant (%s): check for a logging mistake or a one-off viral post; the Mann–Whitney check is less swayed by such posts.",
-		plural(total, "post has", "posts have"), metricLabel(m.name), pick(total, "its", "their"), strings.Join(where, ", "))}}
+		"%s %s than the rest of %s variant (%s): check for a logging mistake or a one-off viral post; the Mann–Whitney check is less swayed by such posts.",
+		plural(total, "post has", "posts have"), far, pick(total, "its", "their"), strings.Join(where, ", "))}}
 }
 
 // weekdayWarnings check, when the posting time is not itself a factor, that the variants were
@@ -222,7 +253,7 @@ func weekdayWarnings(in reportInput, arms []*arm) []Warning {
 
 // localWeekday is the day of the week the post went out where it was posted: in its IANA
 // time zone when it has one, else at the offset it was logged with.
-func localWeekday(p HorizonPost, zones map[string]*time.Location) time.Weekday {
+func localWeekday(p experiments.HorizonPost, zones map[string]*time.Location) time.Weekday {
 	if p.Timezone == "" {
 		return p.PostedAt.Weekday()
 	}

@@ -1,4 +1,4 @@
-package experiments
+package report
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"postlab/experiments"
 	"postlab/stats"
 )
 
@@ -33,16 +34,22 @@ const (
 // observation is one post in a metric's sample.
 type observation struct {
 	post     int     // index in HorizonData.Posts
-	y        float64 // the value; for a ratio metric num/den, NaN when den is 0
+	y        float64 // the value; for a ratio metric num/den
+	g        float64 // the outcome compared (SPEC §3.1): log1p(y) for counts, else y
 	num, den float64 // ratio metrics
 	age      time.Duration
+	parts    uint8  // engagements: bit j set when part j has a value at the horizon
+	fell     string // a count of the post that fell between the snapshots around the horizon
+	wide     bool   // the value was interpolated between snapshots more than H apart
 }
 
 // arm is one variant's sample of one metric, and the posts left out of it.
 type arm struct {
-	v                    Variant
+	v                    experiments.Variant
 	obs                  []observation
 	immature, unobserved int
+	noRate               int            // ratio metrics: posts without a denominator at the horizon
+	missing              map[string]int // unobserved posts with a snapshot near the horizon, by the value it lacks
 }
 
 func (a *arm) values() []float64 {
@@ -53,13 +60,10 @@ func (a *arm) values() []float64 {
 	return out
 }
 
-// finiteValues leaves out ratio posts without a denominator.
-func (a *arm) finiteValues() []float64 {
-	out := make([]float64, 0, len(a.obs))
-	for _, o := range a.obs {
-		if !math.IsNaN(o.y) {
-			out = append(out, o.y)
-		}
+func (a *arm) outcomes() []float64 {
+	out := make([]float64, len(a.obs))
+	for i, o := range a.obs {
+		out[i] = o.g
 	}
 	return out
 }
@@ -74,17 +78,17 @@ func (a *arm) ratioParts() (num, den []float64) {
 
 // reportInput is what every part of the report is computed from.
 type reportInput struct {
-	e        Experiment
-	variants []Variant // the control first, then the others in creation order
-	control  int       // index of the control in variants, -1 when there is none
-	posts    []HorizonPost
+	e        experiments.Experiment
+	variants []experiments.Variant // the control first, then the others in creation order
+	control  int                   // index of the control in variants, -1 when there is none
+	posts    []experiments.HorizonPost
 	variant  []int // variant index of each post, -1 for a variant not listed
 	st       reportSettings
 	now      time.Time
 }
 
 // buildReport assembles the report from the data read in one transaction.
-func buildReport(e Experiment, variants []Variant, data HorizonData, values []string, st reportSettings, now time.Time) Report {
+func buildReport(e experiments.Experiment, variants []experiments.Variant, data experiments.HorizonData, values []string, st reportSettings, now time.Time) Report {
 	in := newReportInput(e, variants, data, st, now)
 	r := Report{ExperimentID: e.ID, ExperimentKey: e.Key, ExperimentName: e.Name, GeneratedAt: now, Horizon: st.label,
 		HorizonTolerance: e.HorizonTolerance, Alpha: st.alpha, Correction: st.correction, MDE: e.MDE,
@@ -103,12 +107,12 @@ func buildReport(e Experiment, variants []Variant, data HorizonData, values []st
 	return r
 }
 
-func newReportInput(e Experiment, variants []Variant, data HorizonData, st reportSettings, now time.Time) reportInput {
+func newReportInput(e experiments.Experiment, variants []experiments.Variant, data experiments.HorizonData, st reportSettings, now time.Time) reportInput {
 	in := reportInput{e: e, control: -1, posts: data.Posts, st: st, now: now}
 	for _, v := range variants {
 		if v.IsControl && in.control < 0 {
 			in.control = 0
-			in.variants = append([]Variant{v}, in.variants...)
+			in.variants = append([]experiments.Variant{v}, in.variants...)
 		} else {
 			in.variants = append(in.variants, v)
 		}
@@ -130,7 +134,7 @@ func newReportInput(e Experiment, variants []Variant, data HorizonData, st repor
 
 // sortedPostOrder orders the posts by id, whatever order the database gave: sums then add up
 // in one order and both databases give the same report to the last digit.
-func sortedPostOrder(posts []HorizonPost) []int {
+func sortedPostOrder(posts []experiments.HorizonPost) []int {
 	order := make([]int, len(posts))
 	for i := range order {
 		order[i] = i
@@ -139,11 +143,14 @@ func sortedPostOrder(posts []HorizonPost) []int {
 	return order
 }
 
-// sample applies the horizon rule to every post for metric m.
-func (in reportInput) sample(m metricSpec, data HorizonData, values []string, order []int) []*arm {
+// sample applies the horizon rule to every post for metric m (SPEC §1 and §3.1): a post with
+// every value it needs enters the sample with its outcome g; the others are counted as
+// immature, unobserved or, for a ratio metric whose denominator is 0 or missing, without a
+// rate.
+func (in reportInput) sample(m metricSpec, data experiments.HorizonData, values []string, order []int) []*arm {
 	arms := make([]*arm, len(in.variants))
 	for i, v := range in.variants {
-		arms[i] = &arm{v: v}
+		arms[i] = &arm{v: v, missing: map[string]int{}}
 	}
 	nv := len(values)
 	parts := m.values()
@@ -151,45 +158,83 @@ func (in reportInput) sample(m metricSpec, data HorizonData, values []string, or
 	for j, name := range parts {
 		cols[j] = slices.Index(values, name)
 	}
+	presence := slices.Index(values, experiments.SnapshotPresence)
+	var engCols []int
+	if m.usesEngagements() {
+		for _, part := range experiments.EngagementParts {
+			engCols = append(engCols, slices.Index(values, part))
+		}
+	}
 	got := make([]float64, len(parts))
+	found := make([]bool, len(parts))
 	for _, i := range order {
 		vi := in.variant[i]
 		if vi < 0 {
 			continue
 		}
 		p := in.posts[i]
-		o, ok := observation{post: i}, true
+		o := observation{post: i}
 		for j, c := range cols {
 			b := data.Bracket(i, c, nv)
-			got[j], ok = in.st.horizon.valueAt(b, p.PostedAt)
-			if !ok {
-				break
-			}
-			if in.st.horizon.latest {
-				if age := b.Before.ObservedAt.Sub(p.PostedAt); j == 0 || age < o.age {
-					o.age = age
-				}
+			got[j], found[j] = in.st.horizon.valueAt(b, p.PostedAt)
+			if found[j] {
+				in.checkBracket(&o, parts[j], b, p.PostedAt, j == 0)
 			}
 		}
 		a := arms[vi]
+		lacking := slices.Index(found, false)
 		switch {
-		case !ok && in.st.horizon.immature(p.PostedAt, in.now):
+		case m.kind == experiments.KindRatio && found[0] && (!found[1] || got[1] == 0):
+			a.noRate++
+			continue
+		case lacking >= 0 && in.st.horizon.immature(p.PostedAt, in.now):
 			a.immature++
 			continue
-		case !ok:
+		case lacking >= 0:
 			a.unobserved++
-			continue
-		case m.kind == KindRatio:
-			o.num, o.den, o.y = got[0], got[1], math.NaN()
-			if got[1] != 0 {
-				o.y = got[0] / got[1]
+			if presence >= 0 && in.st.horizon.has(data.Bracket(i, presence, nv), p.PostedAt) {
+				a.missing[parts[lacking]]++
 			}
-		default:
-			o.y = got[0]
+			continue
+		}
+		o.y = got[0]
+		if m.kind == experiments.KindRatio {
+			o.num, o.den, o.y = got[0], got[1], got[0]/got[1]
+		}
+		o.g = o.y
+		if m.kind == experiments.KindCount {
+			o.g = math.Log1p(o.y)
+		}
+		for j, c := range engCols {
+			if c >= 0 && in.st.horizon.has(data.Bracket(i, c, nv), p.PostedAt) {
+				o.parts |= 1 << j
+			}
 		}
 		a.obs = append(a.obs, o)
 	}
 	return arms
+}
+
+// checkBracket notes on o what the snapshots around the horizon say about the value: its age
+// under horizon=latest, a count that fell between them, an interpolation over a wide gap.
+func (in reportInput) checkBracket(o *observation, value string, b experiments.Bracket, postedAt time.Time, first bool) {
+	h := in.st.horizon
+	if h.latest {
+		if age := b.Before.ObservedAt.Sub(postedAt); first || age < o.age {
+			o.age = age
+		}
+		return
+	}
+	if !b.Before.Found || !b.After.Found || !b.After.ObservedAt.After(b.Before.ObservedAt) {
+		return
+	}
+	if kind, _ := experiments.MetricKind(value, nil); kind == experiments.KindCount && b.After.Value < b.Before.Value && o.fell == "" {
+		o.fell = value
+	}
+	ageBefore, ageAfter := b.Before.ObservedAt.Sub(postedAt), b.After.ObservedAt.Sub(postedAt)
+	if ageBefore != h.age && ageAfter != h.age && b.After.ObservedAt.Sub(b.Before.ObservedAt) > h.age {
+		o.wide = true
+	}
 }
 
 // metricReport computes every part of the report on one metric. The parts are independent
@@ -203,28 +248,31 @@ func metricReport(in reportInput, m metricSpec, arms []*arm, common []Warning) M
 	if in.control >= 0 && len(arms) >= 2 {
 		wg.Go(func() { mr.Comparisons = compareAll(in, m, arms) })
 	}
-	if m.kind == KindCount {
+	if m.kind == experiments.KindCount {
 		wg.Go(func() {
 			if len(arms) >= 2 {
 				mr.Omnibus = omnibus(arms)
 			}
-			outliers = outlierWarnings(m, arms)
 		})
 		wg.Go(func() { mr.Factors = factorEffects(in, arms) })
 	}
 	wg.Go(func() {
 		mr.ChanceToBeBest = chanceToBeBest(m, arms)
 		weekdays = weekdayWarnings(in, arms)
+		weekdays = append(weekdays, accountImbalanceWarning(in, arms)...)
+		outliers = outlierWarnings(m, arms)
 	})
 	for _, a := range arms {
 		mr.Variants = append(mr.Variants, describe(m, a))
 	}
 	wg.Wait()
 	mr.Warnings = append(mr.Warnings, sampleWarnings(in, m, arms)...)
+	mr.Warnings = append(mr.Warnings, dataWarnings(in, m, arms)...)
 	for _, c := range mr.Comparisons {
-		if c.Decision == DecisionNotEnoughData {
+		if c.Reason != "" {
 			mr.Warnings = append(mr.Warnings, notEnoughDataWarning(in, m, arms, c))
 		}
+		mr.Warnings = append(mr.Warnings, comparisonWarnings(in, m, arms[in.control], armOf(arms, c.VariantID), c)...)
 	}
 	mr.Warnings = append(mr.Warnings, outliers...)
 	mr.Warnings = append(mr.Warnings, weekdays...)
@@ -232,27 +280,37 @@ func metricReport(in reportInput, m metricSpec, arms []*arm, common []Warning) M
 	return mr
 }
 
+// armOf finds the arm of a variant.
+func armOf(arms []*arm, variantID string) *arm {
+	for _, a := range arms {
+		if a.v.ID == variantID {
+			return a
+		}
+	}
+	return nil
+}
+
 // describe gives R's mean, median and sd of the variant's values; geo_mean for counts; for
-// ratio metrics the rate Σnum/Σden, and the mean, median and sd of the per-post ratios (posts
-// whose denominator is 0 have no ratio of their own, but count in the rate).
+// ratio metrics the mean, median and sd of the posts' own rates and, as a description, the
+// pooled rate Σnum/Σden over the posts with a rate.
 func describe(m metricSpec, a *arm) VariantStats {
 	vs := VariantStats{VariantID: a.v.ID, Key: a.v.Key, Name: a.v.Name, IsControl: a.v.IsControl,
-		NPosts: len(a.obs), NImmature: a.immature, NUnobserved: a.unobserved}
-	xs := a.finiteValues()
+		NPosts: len(a.obs), NImmature: a.immature, NUnobserved: a.unobserved, NNoRate: a.noRate}
+	xs := a.values()
 	if len(xs) > 0 {
 		d := stats.Describe(xs)
 		vs.Mean, vs.Median = num(d.Mean), num(d.Median)
 		if len(xs) >= 2 {
 			vs.SD = num(d.SD)
 		}
-		if m.kind == KindCount {
+		if m.kind == experiments.KindCount {
 			vs.GeoMean.Value = num(d.GeoMean)
 		}
 	}
 	switch m.kind {
-	case KindCount:
+	case experiments.KindCount:
 		vs.GeoMean.Set = true
-	case KindRatio:
+	case experiments.KindRatio:
 		vs.Rate.Set = true
 		num_, den := a.ratioParts()
 		if r, ok := rate(num_, den); ok {

@@ -1,4 +1,4 @@
-package experiments
+package planning
 
 import (
 	"errors"
@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"postlab/experiments"
 )
 
-func scheduleVariants(weights ...float64) []Variant {
-	vs := make([]Variant, len(weights))
+func scheduleVariants(weights ...float64) []experiments.Variant {
+	vs := make([]experiments.Variant, len(weights))
 	for i, w := range weights {
 		key := fmt.Sprintf("v%d", i)
-		vs[i] = Variant{ID: "id-" + key, Key: key, Name: "Variant " + key, IsControl: i == 0, Weight: w}
+		vs[i] = experiments.Variant{ID: "id-" + key, Key: key, Name: "Variant " + key, IsControl: i == 0, Weight: w}
 	}
 	return vs
 }
@@ -73,8 +75,8 @@ func TestScheduleRequest(t *testing.T) {
 		in := valid()
 		tt.edit(&in)
 		_, err := in.Request()
-		var e *Error
-		if !errors.As(err, &e) || e.Code != EINVALID || !slices.ContainsFunc(e.Fields, func(f FieldError) bool { return f.Field == tt.field }) {
+		var e *experiments.Error
+		if !errors.As(err, &e) || e.Code != experiments.EINVALID || !slices.ContainsFunc(e.Fields, func(f experiments.FieldError) bool { return f.Field == tt.field }) {
 			t.Errorf("%s: Request() = %v, want a validation error naming %s", tt.name, err, tt.field)
 		}
 	}
@@ -120,7 +122,7 @@ func TestBuildScheduleBalance(t *testing.T) {
 			w := scheduleWeights(vs)
 			r := scheduleRequest(t, ScheduleInput{Start: "2026-09-16", End: c.end, Accounts: c.accounts,
 				PostsPerWeek: intPtr(c.perWeek), Seed: &seed})
-			slots, err := BuildSchedule(Experiment{}, vs, r)
+			slots, err := BuildSchedule(experiments.Experiment{}, vs, r)
 			if err != nil {
 				t.Fatalf("%s: BuildSchedule() = %v", name, err)
 			}
@@ -146,9 +148,9 @@ func TestBuildScheduleBalance(t *testing.T) {
 
 // checkScheduleBlocks checks every block: its size, each variant's share to within one post,
 // and distinct days while there are no more posts than days.
-func checkScheduleBlocks(t *testing.T, name string, r ScheduleRequest, slots []ScheduleSlot, vs []Variant, w []float64) {
+func checkScheduleBlocks(t *testing.T, name string, r ScheduleRequest, slots []experiments.ScheduleSlot, vs []experiments.Variant, w []float64) {
 	t.Helper()
-	byBlock := map[string][]ScheduleSlot{}
+	byBlock := map[string][]experiments.ScheduleSlot{}
 	for _, s := range slots {
 		byBlock[s.Block] = append(byBlock[s.Block], s)
 	}
@@ -187,7 +189,7 @@ func checkScheduleBlocks(t *testing.T, name string, r ScheduleRequest, slots []S
 func TestBuildScheduleWeekdays(t *testing.T) {
 	vs := scheduleVariants(0, 0)
 	r := scheduleRequest(t, ScheduleInput{Start: "2026-09-14", End: "2027-09-12", Accounts: []string{"ifrc"}, PostsPerWeek: intPtr(3)})
-	slots, err := BuildSchedule(Experiment{}, vs, r)
+	slots, err := BuildSchedule(experiments.Experiment{}, vs, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,8 +208,8 @@ func TestBuildScheduleWeekdays(t *testing.T) {
 func TestBuildScheduleDeterministic(t *testing.T) {
 	vs := scheduleVariants(0, 0, 0)
 	in := ScheduleInput{Start: "2026-09-14", End: "2026-11-08", Accounts: []string{"ifrc", "ifrc_es"}, PostsPerWeek: intPtr(4), Seed: int64Ptr(42)}
-	build := func(in ScheduleInput) []ScheduleSlot {
-		slots, err := BuildSchedule(Experiment{}, vs, scheduleRequest(t, in))
+	build := func(in ScheduleInput) []experiments.ScheduleSlot {
+		slots, err := BuildSchedule(experiments.Experiment{}, vs, scheduleRequest(t, in))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,7 +227,7 @@ func TestBuildScheduleDeterministic(t *testing.T) {
 	// Adding an account leaves the others' slots as they were.
 	more := in
 	more.Accounts = []string{"unicef", "ifrc", "ifrc_es"}
-	var kept []ScheduleSlot
+	var kept []experiments.ScheduleSlot
 	for _, s := range build(more) {
 		if s.Account != "unicef" {
 			kept = append(kept, s)
@@ -240,7 +242,7 @@ func TestBuildScheduleDeterministic(t *testing.T) {
 // which would give teams another plan for a seed they have already used, cannot pass unseen.
 func TestBuildScheduleGolden(t *testing.T) {
 	vs := scheduleVariants(0, 0)
-	slots, err := BuildSchedule(Experiment{}, vs, scheduleRequest(t, ScheduleInput{Start: "2026-09-14", End: "2026-09-27",
+	slots, err := BuildSchedule(experiments.Experiment{}, vs, scheduleRequest(t, ScheduleInput{Start: "2026-09-14", End: "2026-09-27",
 		Accounts: []string{"ifrc"}, PostsPerWeek: intPtr(3), Times: []string{"09:00", "19:00"}, Seed: int64Ptr(7)}))
 	if err != nil {
 		t.Fatal(err)
@@ -265,9 +267,9 @@ func TestBuildScheduleGolden(t *testing.T) {
 func TestBuildScheduleTimes(t *testing.T) {
 	zurich, _ := time.LoadLocation("Europe/Zurich")
 	vs := scheduleVariants(0, 0)
-	vs[0].PostTime = &PostTime{Start: "09:00", Timezone: "Europe/Zurich"}
+	vs[0].PostTime = &experiments.PostTime{Start: "09:00", Timezone: "Europe/Zurich"}
 	vs[1].PostTime = nil
-	clocks := func(e Experiment, in ScheduleInput) map[string][]string {
+	clocks := func(e experiments.Experiment, in ScheduleInput) map[string][]string {
 		t.Helper()
 		slots, err := BuildSchedule(e, vs, scheduleRequest(t, in))
 		if err != nil {
@@ -287,10 +289,10 @@ func TestBuildScheduleTimes(t *testing.T) {
 	}
 	// Summer time ends on 25 October in Zurich, on 1 November in New York.
 	in := ScheduleInput{Start: "2026-10-19", End: "2026-10-31", Accounts: []string{"ifrc"}, PostsPerWeek: intPtr(6), Timezone: "America/New_York"}
-	byTime := Experiment{Factors: []string{"post_time"}}
+	byTime := experiments.Experiment{Factors: []string{"post_time"}}
 
 	// No times given: a variant's own window, in its own zone; else 12:00 in the plan's zone.
-	got := clocks(Experiment{}, in)
+	got := clocks(experiments.Experiment{}, in)
 	want := map[string][]string{"v0": {"09:00 CEST", "09:00 CET"}, "v1": {"12:00 EDT"}}
 	slices.Sort(want["v0"])
 	if !cmp.Equal(got, want) {
@@ -301,7 +303,7 @@ func TestBuildScheduleTimes(t *testing.T) {
 	if got := clocks(byTime, in); !cmp.Equal(got, map[string][]string{"v0": want["v0"], "v1": {"08:30 EDT", "17:45 EDT"}}) {
 		t.Errorf("times with post_time as a factor = %v", got)
 	}
-	if got := clocks(Experiment{}, in); !cmp.Equal(got, map[string][]string{"v0": {"08:30 EDT", "17:45 EDT"}, "v1": {"08:30 EDT", "17:45 EDT"}}) {
+	if got := clocks(experiments.Experiment{}, in); !cmp.Equal(got, map[string][]string{"v0": {"08:30 EDT", "17:45 EDT"}, "v1": {"08:30 EDT", "17:45 EDT"}}) {
 		t.Errorf("times without post_time as a factor = %v", got)
 	}
 	for _, s := range mustSchedule(t, byTime, vs, in) {
@@ -311,7 +313,7 @@ func TestBuildScheduleTimes(t *testing.T) {
 	}
 }
 
-func mustSchedule(t *testing.T, e Experiment, vs []Variant, in ScheduleInput) []ScheduleSlot {
+func mustSchedule(t *testing.T, e experiments.Experiment, vs []experiments.Variant, in ScheduleInput) []experiments.ScheduleSlot {
 	t.Helper()
 	slots, err := BuildSchedule(e, vs, scheduleRequest(t, in))
 	if err != nil {
@@ -323,7 +325,7 @@ func mustSchedule(t *testing.T, e Experiment, vs []Variant, in ScheduleInput) []
 func TestBuildScheduleSpreadsTimes(t *testing.T) {
 	// Ten posts a week on seven days: three days take two posts, at two different times.
 	vs := scheduleVariants(0, 0)
-	slots := mustSchedule(t, Experiment{}, vs, ScheduleInput{Start: "2026-09-14", End: "2026-09-20", Accounts: []string{"ifrc"},
+	slots := mustSchedule(t, experiments.Experiment{}, vs, ScheduleInput{Start: "2026-09-14", End: "2026-09-20", Accounts: []string{"ifrc"},
 		PostsPerWeek: intPtr(10), Times: []string{"09:00", "19:00"}})
 	byDay := map[string][]string{}
 	for _, s := range slots {
@@ -342,7 +344,7 @@ func TestBuildScheduleSpreadsTimes(t *testing.T) {
 
 func TestBuildScheduleNeedsTwoVariants(t *testing.T) {
 	r := scheduleRequest(t, ScheduleInput{Start: "2026-09-14", End: "2026-09-20", Accounts: []string{"ifrc"}, PostsPerWeek: intPtr(3)})
-	if _, err := BuildSchedule(Experiment{}, scheduleVariants(0), r); ErrorCode(err) != ECONFLICT {
+	if _, err := BuildSchedule(experiments.Experiment{}, scheduleVariants(0), r); experiments.ErrorCode(err) != experiments.ECONFLICT {
 		t.Errorf("BuildSchedule(1 variant) = %v, want a conflict", err)
 	}
 }
@@ -350,7 +352,7 @@ func TestBuildScheduleNeedsTwoVariants(t *testing.T) {
 func TestScheduleBalance(t *testing.T) {
 	vs := scheduleVariants(0, 0)
 	mon := time.Date(2026, 9, 14, 9, 0, 0, 0, time.FixedZone("", 2*3600))
-	slots := []ScheduleSlot{
+	slots := []experiments.ScheduleSlot{
 		{PlannedAt: mon, Account: "ifrc", VariantKey: "v0"},
 		{PlannedAt: mon.Add(24 * time.Hour), Account: "ifrc_es", VariantKey: "v0"},
 		// 23:30 UTC is already Tuesday in Zurich: the weekday is the local one.

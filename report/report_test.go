@@ -1,4 +1,4 @@
-package experiments
+package report
 
 import (
 	"encoding/json"
@@ -9,33 +9,36 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"postlab/experiments"
+	"postlab/stats"
 )
 
 var posted = time.Date(2026, 9, 14, 17, 5, 0, 0, time.UTC)
 
-func reading(hours, value float64) Reading {
-	return Reading{Found: true, ObservedAt: posted.Add(time.Duration(hours * float64(time.Hour))), Value: value}
+func reading(hours, value float64) experiments.Reading {
+	return experiments.Reading{Found: true, ObservedAt: posted.Add(time.Duration(hours * float64(time.Hour))), Value: value}
 }
 
 func TestHorizonValueAt(t *testing.T) {
-	h := horizon{age: HorizonDuration(24), tolerance: 0.25}
-	none := Reading{}
+	h := horizon{age: experiments.HorizonDuration(24), tolerance: 0.25}
+	none := experiments.Reading{}
 	tests := []struct {
 		name   string
-		b      Bracket
+		b      experiments.Bracket
 		want   float64
 		wantOK bool
 	}{
-		{"interpolated", Bracket{reading(18, 100), reading(30, 160)}, 130, true},
-		{"exactly at H", Bracket{reading(24, 120), reading(24, 120)}, 120, true},
-		{"at H after a gap", Bracket{reading(10, 50), reading(24, 120)}, 120, true},
-		{"far apart still interpolated", Bracket{reading(1, 10), reading(100, 1000)}, 10 + 990*23.0/99, true},
-		{"nearest before, within 6 h", Bracket{reading(18, 100), none}, 100, true},
-		{"nearest after, within 6 h", Bracket{none, reading(30, 160)}, 160, true},
-		{"before, too early", Bracket{reading(17.9, 100), none}, 0, false},
-		{"after, too late", Bracket{none, reading(30.1, 160)}, 0, false},
-		{"none", Bracket{}, 0, false},
-		{"sub-second ages", Bracket{reading(23.5, 0), Reading{Found: true, ObservedAt: posted.Add(24*time.Hour + 500*time.Microsecond), Value: 1800.0005}}, 1800, true},
+		{"interpolated", experiments.Bracket{Before: reading(18, 100), After: reading(30, 160)}, 130, true},
+		{"exactly at H", experiments.Bracket{Before: reading(24, 120), After: reading(24, 120)}, 120, true},
+		{"at H after a gap", experiments.Bracket{Before: reading(10, 50), After: reading(24, 120)}, 120, true},
+		{"far apart still interpolated", experiments.Bracket{Before: reading(1, 10), After: reading(100, 1000)}, 10 + 990*23.0/99, true},
+		{"nearest before, within 6 h", experiments.Bracket{Before: reading(18, 100), After: none}, 100, true},
+		{"nearest after, within 6 h", experiments.Bracket{Before: none, After: reading(30, 160)}, 160, true},
+		{"before, too early", experiments.Bracket{Before: reading(17.9, 100), After: none}, 0, false},
+		{"after, too late", experiments.Bracket{Before: none, After: reading(30.1, 160)}, 0, false},
+		{"none", experiments.Bracket{}, 0, false},
+		{"sub-second ages", experiments.Bracket{Before: reading(23.5, 0), After: experiments.Reading{Found: true, ObservedAt: posted.Add(24*time.Hour + 500*time.Microsecond), Value: 1800.0005}}, 1800, true},
 	}
 	for _, tt := range tests {
 		got, ok := h.valueAt(tt.b, posted)
@@ -44,7 +47,7 @@ func TestHorizonValueAt(t *testing.T) {
 		}
 	}
 	latest := horizon{latest: true}
-	if v, ok := latest.valueAt(Bracket{Before: reading(70, 9)}, posted); !ok || v != 9 {
+	if v, ok := latest.valueAt(experiments.Bracket{Before: reading(70, 9)}, posted); !ok || v != 9 {
 		t.Errorf("latest valueAt = %v, %v; want 9, true", v, ok)
 	}
 	if !h.immature(posted, posted.Add(23*time.Hour)) || h.immature(posted, posted.Add(24*time.Hour)) || latest.immature(posted, posted) {
@@ -53,12 +56,12 @@ func TestHorizonValueAt(t *testing.T) {
 }
 
 // fakeExperiment is an experiment with variants of the given keys, the first the control.
-func fakeExperiment(factors []string, keys ...string) (Experiment, []Variant) {
-	e := Experiment{ID: "e", Key: "exp", Name: "Exp", PrimaryMetric: "views", HorizonHours: 24,
+func fakeExperiment(factors []string, keys ...string) (experiments.Experiment, []experiments.Variant) {
+	e := experiments.Experiment{ID: "e", Key: "exp", Name: "Exp", PrimaryMetric: "views", HorizonHours: 24,
 		HorizonTolerance: 0.25, Alpha: 0.05, Correction: "holm", MDE: 0.2, Factors: factors}
-	var vs []Variant
+	var vs []experiments.Variant
 	for i, k := range keys {
-		vs = append(vs, Variant{ID: "v-" + k, Key: k, Name: strings.ToUpper(k[:1]) + k[1:], IsControl: i == 0,
+		vs = append(vs, experiments.Variant{ID: "v-" + k, Key: k, Name: strings.ToUpper(k[:1]) + k[1:], IsControl: i == 0,
 			Levels: map[string]string{"post_time": k, "format": "video", "hashtags": k}})
 	}
 	return e, vs
@@ -71,23 +74,23 @@ type fakePost struct {
 	values           []float64 // NaN: unknown
 }
 
-func fakeData(posts []fakePost) HorizonData {
-	var d HorizonData
+func fakeData(posts []fakePost) experiments.HorizonData {
+	var d experiments.HorizonData
 	for i, p := range posts {
-		d.Posts = append(d.Posts, HorizonPost{ID: fmt.Sprintf("p%04d", i), VariantID: "v-" + p.variant,
+		d.Posts = append(d.Posts, experiments.HorizonPost{ID: fmt.Sprintf("p%04d", i), VariantID: "v-" + p.variant,
 			Account: p.account, PostedAt: p.at, Timezone: "Europe/Zurich"})
 		for _, v := range p.values {
-			r := Reading{Found: !math.IsNaN(v), ObservedAt: p.at.Add(24 * time.Hour), Value: v}
+			r := experiments.Reading{Found: !math.IsNaN(v), ObservedAt: p.at.Add(24 * time.Hour), Value: v}
 			if !r.Found {
-				r = Reading{}
+				r = experiments.Reading{}
 			}
-			d.Brackets = append(d.Brackets, Bracket{Before: r, After: r})
+			d.Brackets = append(d.Brackets, experiments.Bracket{Before: r, After: r})
 		}
 	}
 	return d
 }
 
-func report(t *testing.T, e Experiment, vs []Variant, posts []fakePost, o ReportOptions, values ...string) Report {
+func report(t *testing.T, e experiments.Experiment, vs []experiments.Variant, posts []fakePost, o Options, values ...string) Report {
 	t.Helper()
 	st, err := resolveReport(e, o)
 	if err != nil {
@@ -114,12 +117,12 @@ func TestReportWeekdayImbalance(t *testing.T) {
 			fakePost{"evening", "ifrc", monday.AddDate(0, 0, 7*i+5), []float64{float64(120 + i*17)}})
 	}
 	e, vs := fakeExperiment([]string{"format"}, "morning", "evening")
-	r := report(t, e, vs, posts, ReportOptions{}, "views")
+	r := report(t, e, vs, posts, Options{}, "views")
 	if codes := warningCodes(r.Metrics[0]); !slices.Contains(codes, "weekday_imbalance") {
 		t.Errorf("Monday vs Saturday posts: warnings %v, want weekday_imbalance", codes)
 	}
 	e.Factors = []string{"post_time"}
-	r = report(t, e, vs, posts, ReportOptions{}, "views")
+	r = report(t, e, vs, posts, Options{}, "views")
 	if codes := warningCodes(r.Metrics[0]); slices.Contains(codes, "weekday_imbalance") {
 		t.Errorf("post_time is a factor: warnings %v, want no weekday_imbalance", codes)
 	}
@@ -138,7 +141,7 @@ func TestReportAllocationAndFactors(t *testing.T) {
 		posts = append(posts, fakePost{v, acct, posted.AddDate(0, 0, i), []float64{math.Round(math.Exp(6 + rng.NormFloat64()))}})
 	}
 	e, vs := fakeExperiment([]string{"post_time", "hashtags", "format"}, "morning", "evening")
-	r := report(t, e, vs, posts, ReportOptions{}, "views")
+	r := report(t, e, vs, posts, Options{}, "views")
 	if !r.Allocation.Mismatch || r.Allocation.Counts["morning"] != 40 || r.Allocation.ExpectedWeights["evening"] != 0.5 {
 		t.Errorf("allocation = %+v, want a mismatch of 40 vs 10", r.Allocation)
 	}
@@ -166,7 +169,7 @@ func TestReportAllocationAndFactors(t *testing.T) {
 func TestReportNeverNaN(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 9))
 	e, vs := fakeExperiment(nil, "a", "b", "c")
-	e.RatioMetrics = []RatioMetric{{Name: "share_per_like", Numerator: "shares", Denominator: "likes"}}
+	e.RatioMetrics = []experiments.RatioMetric{{Name: "share_per_like", Numerator: "shares", Denominator: "likes"}}
 	metrics := []string{"views", "engagement_rate", "completion_rate", "share_per_like"}
 	values := []string{"views", "engagements", "completion_rate", "shares", "likes"}
 	pick := func() float64 {
@@ -192,7 +195,7 @@ func TestReportNeverNaN(t *testing.T) {
 			}
 			posts = append(posts, fakePost{[]string{"a", "b", "c"}[rng.IntN(3)], []string{"x", "y"}[i%2], posted.AddDate(0, 0, i), vals})
 		}
-		for _, o := range []ReportOptions{{Metrics: metrics}, {Metrics: metrics, Horizon: "latest"}} {
+		for _, o := range []Options{{Metrics: metrics}, {Metrics: metrics, Horizon: "latest"}} {
 			r := report(t, e, vs, posts, o, values...)
 			if _, err := json.Marshal(r); err != nil {
 				t.Fatalf("trial %d: report does not encode: %v", trial, err)
@@ -214,7 +217,7 @@ func TestReportNeverNaN(t *testing.T) {
 func TestReportNoControl(t *testing.T) {
 	e, vs := fakeExperiment(nil, "a", "b")
 	vs[0].IsControl = false
-	r := report(t, e, vs, nil, ReportOptions{}, "views")
+	r := report(t, e, vs, nil, Options{}, "views")
 	if m := r.Metrics[0]; len(m.Comparisons) != 0 || !slices.Contains(warningCodes(m), "no_control") {
 		t.Errorf("no control: %+v", m)
 	}
@@ -226,9 +229,9 @@ func TestReportNoControl(t *testing.T) {
 func TestResolveReport(t *testing.T) {
 	e, _ := fakeExperiment(nil, "a")
 	alpha := 0.9
-	_, err := resolveReport(e, ReportOptions{Metrics: []string{"views", "nope"}, Horizon: "-3", Alpha: &alpha, Correction: "x"})
-	var de *Error
-	if !errorsAs(err, &de) || de.Code != EINVALID {
+	_, err := resolveReport(e, Options{Metrics: []string{"views", "nope"}, Horizon: "-3", Alpha: &alpha, Correction: "x"})
+	var de *experiments.Error
+	if !errorsAs(err, &de) || de.Code != experiments.EINVALID {
 		t.Fatalf("resolveReport(bad) = %v, want EINVALID", err)
 	}
 	var fields []string
@@ -240,14 +243,14 @@ func TestResolveReport(t *testing.T) {
 			t.Errorf("resolveReport(bad) names %v, want %s", fields, want)
 		}
 	}
-	st, err := resolveReport(e, ReportOptions{Metrics: []string{"views", "views", "like_rate"}, Horizon: "6.5"})
+	st, err := resolveReport(e, Options{Metrics: []string{"views", "views", "like_rate"}, Horizon: "6.5"})
 	if err != nil || len(st.metrics) != 2 || st.horizon.age != 6*time.Hour+30*time.Minute || st.metrics[1].numerator != "likes" {
 		t.Errorf("resolveReport = %+v, %v", st, err)
 	}
 }
 
-func errorsAs(err error, target **Error) bool {
-	e, ok := err.(*Error)
+func errorsAs(err error, target **experiments.Error) bool {
+	e, ok := err.(*experiments.Error)
 	*target = e
 	return ok
 }
@@ -256,7 +259,8 @@ func TestReportText(t *testing.T) {
 	for _, tt := range []struct {
 		x    float64
 		want string
-	}{{0.48, "48%"}, {0.004, "0.4%"}, {0.0995, "10%"}, {1.2852, "129%"}, {0.092, "9.2%"}} {
+	}{{0.48, "48%"}, {0.004, "0.4%"}, {0.0995, "10%"}, {1.2852, "129%"}, {0.092, "9.2%"},
+		{0.0004, "0.04%"}, {0.000004, "0.0004%"}, {0.00049, "0.05%"}, {0, "0%"}} {
 		if got := percent(tt.x); got != tt.want {
 			t.Errorf("percent(%v) = %q, want %q", tt.x, got, tt.want)
 		}
@@ -269,14 +273,31 @@ func TestReportText(t *testing.T) {
 			t.Errorf("formatP(%v) = %q, want %q", tt.p, got, tt.want)
 		}
 	}
-	m := metricSpec{name: "views", kind: KindCount}
-	in := reportInput{e: Experiment{MDE: 0.2}, st: reportSettings{alpha: 0.05}}
-	control := &arm{v: Variant{ID: "a", Name: "Morning video"}}
-	evening := &arm{v: Variant{ID: "b", Name: "Evening video"}}
+	m := metricSpec{name: "views", kind: experiments.KindCount}
+	in := reportInput{e: experiments.Experiment{MDE: 0.2}, st: reportSettings{alpha: 0.05}}
+	control := &arm{v: experiments.Variant{ID: "a", Name: "Morning video"}}
+	evening := &arm{v: experiments.Variant{ID: "b", Name: "Evening video"}}
 	c := Comparison{VariantID: "b", Decision: DecisionBetter, Lift: num(0.48), LiftCILow: num(0.12), LiftCIHigh: num(0.95),
 		PValue: num(0.004), PAdjusted: num(0.004)}
+	v := verdict{all: pairTest{ok: true, liftOK: true, t: stats.TTest{Estimate: math.Log(1.48), Lift: 0.48}}, decidedAt: -1}
 	want := "Evening video got 48% more views than Morning video (95% CI +12% to +95%); this is unlikely to be chance (p = 0.004)."
-	if got := summary(in, m, control, []*arm{control, evening}, &c); got != want {
+	if got := summary(in, m, control, evening, &c, v); got != want {
 		t.Errorf("summary =\n%q, want\n%q", got, want)
+	}
+	for _, tt := range []struct {
+		lift float64
+		want string
+	}{{0.0004, "Evening video got about as many views as Morning video"}, {-0.004, "Evening video got 0.4% fewer views than Morning video"}} {
+		if got := changeClause(m, "Evening video", "Morning video", stats.TTest{Lift: tt.lift}, true, false); got != tt.want {
+			t.Errorf("changeClause(%v) = %q, want %q", tt.lift, got, tt.want)
+		}
+	}
+	for _, x := range []float64{-0.000001, -1e-12} {
+		if got := signedPercent(x); strings.Contains(got, "-0%") || got == "0%" {
+			t.Errorf("signedPercent(%v) = %q: a non-zero change must show as non-zero, never -0%%", x, got)
+		}
+	}
+	if got := signedPercent(0); got != "0%" {
+		t.Errorf("signedPercent(0) = %q, want 0%%", got)
 	}
 }

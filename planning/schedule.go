@@ -1,4 +1,4 @@
-package experiments
+package planning
 
 import (
 	"cmp"
@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"postlab/experiments"
 )
 
 // Limits and defaults of a posting plan.
@@ -43,24 +45,6 @@ type ScheduleRequest struct {
 	Seed         int64
 }
 
-// ScheduleSlot is one planned post.
-type ScheduleSlot struct {
-	PlannedAt   time.Time `json:"planned_at"` // local time, with its offset
-	Account     string    `json:"account"`
-	VariantID   string    `json:"variant_id"`
-	VariantKey  string    `json:"variant_key"`
-	VariantName string    `json:"variant_name"`
-	Block       string    `json:"block"` // ISO week and account, e.g. "2026-W38/ifrc"
-}
-
-// ScheduledSlot is a slot of a stored plan, checked against the posts logged since.
-type ScheduledSlot struct {
-	ScheduleSlot
-	PostID       *string `json:"post_id"`       // the post of the slot's account and variant logged nearest to it, within the window
-	OnTime       bool    `json:"on_time"`       // PostID is set
-	WrongVariant bool    `json:"wrong_variant"` // a post of the account was logged within the window, but of another variant
-}
-
 // VariantBalance counts one variant's slots by account and by local weekday.
 type VariantBalance struct {
 	Total     int            `json:"total"`
@@ -73,73 +57,73 @@ var scheduleWeekdays = [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
 
 // Request checks the input and applies the defaults.
 func (in ScheduleInput) Request() (ScheduleRequest, error) {
-	var f fieldErrors
+	var f experiments.FieldErrors
 	r := ScheduleRequest{Times: in.Times, Seed: DefaultScheduleSeed}
 	r.Start = parseScheduleDate(&f, "start", in.Start)
 	r.End = parseScheduleDate(&f, "end", in.End)
 	if !r.Start.IsZero() && !r.End.IsZero() {
 		switch days := int(r.End.Sub(r.Start).Hours()/24) + 1; {
 		case days < 1:
-			f.add("end", "must not be before start")
+			f.Add("end", "must not be before start")
 		case days > MaxScheduleDays:
-			f.add("end", "the plan may cover at most %d days; it covers %d", MaxScheduleDays, days)
+			f.Add("end", "the plan may cover at most %d days; it covers %d", MaxScheduleDays, days)
 		}
 	}
 	r.Accounts = scheduleAccounts(&f, in.Accounts)
 	switch {
 	case in.PostsPerWeek == nil:
-		f.add("posts_per_week", "is required: how many posts each account publishes a week (1 to %d)", MaxSchedulePerWeek)
+		f.Add("posts_per_week", "is required: how many posts each account publishes a week (1 to %d)", MaxSchedulePerWeek)
 	case *in.PostsPerWeek < 1 || *in.PostsPerWeek > MaxSchedulePerWeek:
-		f.add("posts_per_week", "must be from 1 to %d posts a week per account", MaxSchedulePerWeek)
+		f.Add("posts_per_week", "must be from 1 to %d posts a week per account", MaxSchedulePerWeek)
 	default:
 		r.PostsPerWeek = *in.PostsPerWeek
 	}
 	if in.Times != nil && len(in.Times) == 0 {
-		f.add("times", "must list at least one local time such as 19:00, or be left out")
+		f.Add("times", "must list at least one local time such as 19:00, or be left out")
 	}
 	for i, t := range in.Times {
 		switch {
-		case !clockRE.MatchString(t):
-			f.add(fmt.Sprintf("times[%d]", i), "must be a local time HH:MM, e.g. 19:00")
+		case !experiments.ValidClock(t):
+			f.Add(fmt.Sprintf("times[%d]", i), "must be a local time HH:MM, e.g. 19:00")
 		case slices.Index(in.Times, t) < i:
-			f.add(fmt.Sprintf("times[%d]", i), "%s is listed twice", t)
+			f.Add(fmt.Sprintf("times[%d]", i), "%s is listed twice", t)
 		}
 	}
 	zone := cmp.Or(in.Timezone, DefaultScheduleZone)
 	if loc, err := time.LoadLocation(zone); err != nil || zone == "Local" {
-		f.add("timezone", "must be an IANA time zone such as Europe/Zurich")
+		f.Add("timezone", "must be an IANA time zone such as Europe/Zurich")
 	} else {
 		r.Location = loc
 	}
 	if in.Seed != nil {
 		r.Seed = *in.Seed
 	}
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return ScheduleRequest{}, err
 	}
 	if n := len(r.Accounts) * r.slotsPerAccount(); n == 0 {
-		return ScheduleRequest{}, Invalid(FieldError{"end", fmt.Sprintf("the period is too short for %d posts a week: no post falls in it", r.PostsPerWeek)})
+		return ScheduleRequest{}, experiments.Invalid(experiments.FieldError{Field: "end", Message: fmt.Sprintf("the period is too short for %d posts a week: no post falls in it", r.PostsPerWeek)})
 	} else if n > MaxScheduleSlots {
-		return ScheduleRequest{}, Invalid(FieldError{"end", fmt.Sprintf("the plan would have %d posts, more than %d; plan a shorter period or fewer accounts", n, MaxScheduleSlots)})
+		return ScheduleRequest{}, experiments.Invalid(experiments.FieldError{Field: "end", Message: fmt.Sprintf("the plan would have %d posts, more than %d; plan a shorter period or fewer accounts", n, MaxScheduleSlots)})
 	}
 	return r, nil
 }
 
-func parseScheduleDate(f *fieldErrors, field, value string) time.Time {
+func parseScheduleDate(f *experiments.FieldErrors, field, value string) time.Time {
 	if value == "" {
-		f.add(field, "is required: a date YYYY-MM-DD")
+		f.Add(field, "is required: a date YYYY-MM-DD")
 		return time.Time{}
 	}
 	d, err := time.Parse(time.DateOnly, value)
 	if err != nil {
-		f.add(field, "must be a date YYYY-MM-DD, e.g. 2026-09-14")
+		f.Add(field, "must be a date YYYY-MM-DD, e.g. 2026-09-14")
 	}
 	return d
 }
 
-func scheduleAccounts(f *fieldErrors, accounts []string) []string {
+func scheduleAccounts(f *experiments.FieldErrors, accounts []string) []string {
 	if len(accounts) == 0 || len(accounts) > MaxScheduleAccounts {
-		f.add("accounts", "must list 1 to %d accounts (handles)", MaxScheduleAccounts)
+		f.Add("accounts", "must list 1 to %d accounts (handles)", MaxScheduleAccounts)
 		return nil
 	}
 	out := make([]string, len(accounts))
@@ -147,9 +131,9 @@ func scheduleAccounts(f *fieldErrors, accounts []string) []string {
 		out[i] = strings.TrimSpace(a)
 		switch {
 		case out[i] == "" || len(out[i]) > 200:
-			f.add(fmt.Sprintf("accounts[%d]", i), "must be an account handle of 1 to 200 characters")
+			f.Add(fmt.Sprintf("accounts[%d]", i), "must be an account handle of 1 to 200 characters")
 		case slices.Contains(out[:i], out[i]):
-			f.add(fmt.Sprintf("accounts[%d]", i), "%s is listed twice", out[i])
+			f.Add(fmt.Sprintf("accounts[%d]", i), "%s is listed twice", out[i])
 		}
 	}
 	return out
@@ -203,16 +187,16 @@ func (r ScheduleRequest) slotsPerAccount() int {
 //
 // Each account draws from its own generator, seeded by the seed and the account's name, so a
 // plan is the same for the same seed, and adding an account leaves the others' slots as they were.
-func BuildSchedule(e Experiment, variants []Variant, r ScheduleRequest) ([]ScheduleSlot, error) {
+func BuildSchedule(e experiments.Experiment, variants []experiments.Variant, r ScheduleRequest) ([]experiments.ScheduleSlot, error) {
 	if len(variants) < 2 {
-		return nil, Errorf(ECONFLICT, "a posting plan needs at least 2 variants; the experiment has %d", len(variants))
+		return nil, experiments.Errorf(experiments.ECONFLICT, "a posting plan needs at least 2 variants; the experiment has %d", len(variants))
 	}
 	p := newSchedulePlanner(e, variants, r)
-	var slots []ScheduleSlot
+	var slots []experiments.ScheduleSlot
 	for _, account := range r.Accounts {
 		slots = append(slots, p.account(account)...)
 	}
-	slices.SortStableFunc(slots, func(a, b ScheduleSlot) int {
+	slices.SortStableFunc(slots, func(a, b experiments.ScheduleSlot) int {
 		return cmp.Or(a.PlannedAt.Compare(b.PlannedAt), cmp.Compare(a.Account, b.Account), cmp.Compare(a.VariantKey, b.VariantKey))
 	})
 	return slots, nil
@@ -221,14 +205,14 @@ func BuildSchedule(e Experiment, variants []Variant, r ScheduleRequest) ([]Sched
 // schedulePlanner holds what every account's plan shares.
 type schedulePlanner struct {
 	r        ScheduleRequest
-	variants []Variant
+	variants []experiments.Variant
 	weights  []float64
 	own      []*time.Location // the zone of the variant's own post_time, nil when it takes candidate times
 	times    []string
 	blocks   []scheduleBlock
 }
 
-func newSchedulePlanner(e Experiment, variants []Variant, r ScheduleRequest) *schedulePlanner {
+func newSchedulePlanner(e experiments.Experiment, variants []experiments.Variant, r ScheduleRequest) *schedulePlanner {
 	p := &schedulePlanner{r: r, variants: variants, weights: scheduleWeights(variants),
 		own: make([]*time.Location, len(variants)), times: r.Times, blocks: r.blocks()}
 	if len(p.times) == 0 {
@@ -236,7 +220,7 @@ func newSchedulePlanner(e Experiment, variants []Variant, r ScheduleRequest) *sc
 	}
 	byFactor := slices.Contains(e.Factors, "post_time")
 	for i, v := range variants {
-		if v.PostTime == nil || !clockRE.MatchString(v.PostTime.Start) || !(byFactor || len(r.Times) == 0) {
+		if v.PostTime == nil || !experiments.ValidClock(v.PostTime.Start) || !(byFactor || len(r.Times) == 0) {
 			continue
 		}
 		p.own[i] = r.Location
@@ -249,7 +233,7 @@ func newSchedulePlanner(e Experiment, variants []Variant, r ScheduleRequest) *sc
 
 // scheduleWeights are the variants' planned shares: a variant without a weight (0) takes
 // 1/k before the weights are scaled to add up to 1.
-func scheduleWeights(variants []Variant) []float64 {
+func scheduleWeights(variants []experiments.Variant) []float64 {
 	w := make([]float64, len(variants))
 	total := 0.0
 	for i, v := range variants {
@@ -274,14 +258,14 @@ type accountPlan struct {
 	times    [][]int  // slots per variant and candidate time
 }
 
-func (p *schedulePlanner) account(account string) []ScheduleSlot {
+func (p *schedulePlanner) account(account string) []experiments.ScheduleSlot {
 	k := len(p.variants)
 	a := &accountPlan{rng: newScheduleRNG(p.r.Seed, account), counts: make([]int, k),
 		weekdays: make([][7]int, k), times: make([][]int, k)}
 	for v := range a.times {
 		a.times[v] = make([]int, len(p.times))
 	}
-	var slots []ScheduleSlot
+	var slots []experiments.ScheduleSlot
 	for _, b := range p.blocks {
 		n := p.r.postsIn(len(b.days))
 		if n == 0 {
@@ -391,8 +375,8 @@ func (a *accountPlan) order(quota []int, days []int, dates []time.Time) []int {
 }
 
 // place turns the block's days and variants into slots, choosing each slot's time.
-func (p *schedulePlanner) place(a *accountPlan, account string, b scheduleBlock, days, order []int) []ScheduleSlot {
-	slots := make([]ScheduleSlot, len(order))
+func (p *schedulePlanner) place(a *accountPlan, account string, b scheduleBlock, days, order []int) []experiments.ScheduleSlot {
+	slots := make([]experiments.ScheduleSlot, len(order))
 	usedOn := map[int][]int{} // candidate times already taken, by day
 	for i, v := range order {
 		day := b.days[days[i]]
@@ -406,7 +390,7 @@ func (p *schedulePlanner) place(a *accountPlan, account string, b scheduleBlock,
 		}
 		var hour, minute int
 		_, _ = fmt.Sscanf(clock, "%d:%d", &hour, &minute) // checked against clockRE
-		slots[i] = ScheduleSlot{
+		slots[i] = experiments.ScheduleSlot{
 			PlannedAt:   time.Date(day.Year(), day.Month(), day.Day(), hour, minute, 0, 0, loc),
 			Account:     account,
 			VariantID:   p.variants[v].ID,
@@ -444,7 +428,7 @@ func (a *accountPlan) pickTime(v int, used []int, n int) int {
 
 // ScheduleBalance counts each variant's slots in total, by account and by local weekday; every
 // variant, account and weekday is listed, with 0 where there is no slot.
-func ScheduleBalance(slots []ScheduleSlot, variants []Variant) map[string]VariantBalance {
+func ScheduleBalance(slots []experiments.ScheduleSlot, variants []experiments.Variant) map[string]VariantBalance {
 	out := make(map[string]VariantBalance, len(variants))
 	blank := func() VariantBalance {
 		b := VariantBalance{ByAccount: map[string]int{}, ByWeekday: map[string]int{}}
