@@ -35,6 +35,18 @@ func (e *env) planSnapshots(exp, variant, account, prefix string, views []int64)
 	e.do(call{method: "POST", path: "/v1/snapshots:batch", key: e.editor, body: map[string]any{"snapshots": snaps}}).want(http.StatusOK)
 }
 
+// TestSampleSize checks POST /v1/plan/sample-size against R (power_gs: rpact, 4 looks):
+//
+//	pgs <- function(sd, mde, alpha, power = 0.8, comparisons = 1) {
+//	  nf <- power.t.test(delta = log(1 + mde), sd = sd, sig.level = alpha / comparisons, power = power)$n
+//	  d <- getDesignGroupSequential(kMax = 4, alpha = alpha / comparisons, sided = 2,
+//	         typeOfDesign = "asOF", informationRates = (1:4) / 4)
+//	  c(nf, getDesignCharacteristics(d)$inflationFactor, ceiling(nf * getDesignCharacteristics(d)$inflationFactor))
+//	}
+//	pgs(1.27, 0.2, 0.05)                                  # 762.635447456174 1.01963733045673 778
+//	pgs(1.27, 0.2, 0.01, power = 0.9, comparisons = 2)    # 1624.18249155235 1.00659184592109 1635
+//	pgs(sd(log1p(c(120, 900, 4000, 35000))), 0.2, 0.05)   # 2704.85858693650 1.01963733045673 2758
+//	pgs(sd(log1p(c(120, 900, 4000, 35000, 10, 20))), 0.5, 0.05)  # 936.368255510235 … 955
 func TestSampleSize(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
 		plan := func(key string, body map[string]any) planning.SampleSize {
@@ -43,20 +55,22 @@ func TestSampleSize(t *testing.T) {
 			e.do(call{method: "POST", path: "/v1/plan/sample-size", key: key, body: body}).want(http.StatusOK).decode(&out)
 			return out
 		}
-		// R: ceiling(power.t.test(delta = log(1.2), sd = 1.27, sig.level = 0.05, power = 0.8)$n)
-		want := 763
 
 		t.Run("given sd", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.2, "baseline": map[string]any{"sd": 1.27}, "posts_per_week": 60})
-			weeks := int(math.Ceil(float64(2*want) / 60))
-			if got.PostsPerVariant != want || got.TotalPosts != 2*want || got.Weeks == nil || *got.Weeks != weeks {
-				t.Errorf("plan = %d per variant, %d in all, %v weeks; want %d, %d, %d", got.PostsPerVariant, got.TotalPosts, got.Weeks, want, 2*want, weeks)
+			if got.Method != "power_gs" || got.PostsPerVariant != 778 || got.TotalPosts != 1556 || got.Weeks == nil || *got.Weeks != 26 {
+				t.Errorf("plan = %s, %d per variant, %d in all, %v weeks; want power_gs, 778, 1556, 26", got.Method, got.PostsPerVariant, got.TotalPosts, got.Weeks)
+			}
+			if math.Abs(got.NFixed-762.635447456174) > 1e-6*762.6 || math.Abs(got.Inflation-1.01963733045673) > 1e-6 ||
+				!slices.Equal(got.LookPosts, []int{195, 389, 584, 778}) {
+				t.Errorf("plan n_fixed %v, inflation %v, looks %v; want 762.635447456174, 1.01963733045673, [195 389 584 778]",
+					got.NFixed, got.Inflation, got.LookPosts)
 			}
 			if got.SD != 1.27 || got.SDSource != "given" || got.Alpha != 0.05 || got.Power != 0.8 || got.Variants != 2 || got.Metric != nil {
 				t.Errorf("plan settings = %+v, want sd 1.27 given, alpha 0.05, power 0.8, 2 variants, no metric", got)
 			}
-			wantSummary := fmt.Sprintf("To detect a 20%% lift with 80%% power you need %d posts per variant (%s in all), about %d weeks at 60 posts a week.",
-				want, thousands(2*want), weeks)
+			wantSummary := "To detect a 20% lift with 80% power you need 778 posts per variant (1,556 in all), about 26 weeks at 60 posts a week." +
+				" The report checks at 195, 389, 584 and 778 posts per variant; a clear result at an earlier check ends the experiment sooner."
 			if got.Summary != wantSummary {
 				t.Errorf("summary = %q, want %q", got.Summary, wantSummary)
 			}
@@ -65,10 +79,9 @@ func TestSampleSize(t *testing.T) {
 		t.Run("defaults and more variants", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.2, "variants": 3, "power": 0.9, "alpha": 0.01,
 				"baseline": map[string]any{"sd": 1.27, "metric": "views"}})
-			// R: ceiling(power.t.test(delta = log(1.2), sd = 1.27, sig.level = 0.01, power = 0.9)$n)
-			n := 1446
-			if got.PostsPerVariant != n || got.TotalPosts != 3*n || got.Weeks != nil || got.PostsPerWeek != nil {
-				t.Errorf("plan = %+v, want %d per variant, %d in all, no weeks", got, n, 3*n)
+			if got.PostsPerVariant != 1635 || got.TotalPosts != 3*1635 || got.Weeks != nil || got.PostsPerWeek != nil ||
+				math.Abs(got.NFixed-1624.18249155235) > 1e-6*1624.2 || math.Abs(got.Inflation-1.00659184592109) > 1e-6 {
+				t.Errorf("plan = %+v, want 1635 per variant (n_fixed 1624.18249155235 at alpha 0.005, inflation 1.00659184592109), %d in all, no weeks", got, 3*1635)
 			}
 			if !strings.Contains(got.Summary, "lift in views with 90% power") || !strings.Contains(got.Summary, "across 3 variants).") {
 				t.Errorf("summary = %q", got.Summary)
@@ -84,11 +97,9 @@ func TestSampleSize(t *testing.T) {
 		t.Run("from an account's posts", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.2, "posts_per_week": 10,
 				"baseline": map[string]any{"experiment": "plan-baseline", "account": "ifrc"}})
-			// R: sd(log1p(c(120, 900, 4000, 35000))), and
-			// ceiling(power.t.test(delta = log(1.2), sd = that, sig.level = 0.05, power = 0.8)$n)
-			sd, n := 2.39284368462529, 2705
-			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "4 posts of account ifrc" || got.PostsPerVariant != n {
-				t.Errorf("plan = sd %v from %q, %d per variant; want sd %v from 4 posts of account ifrc, %d", got.SD, got.SDSource, got.PostsPerVariant, sd, n)
+			sd := 2.39284368462529 // R: sd(log1p(c(120, 900, 4000, 35000)))
+			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "4 posts of account ifrc" || got.PostsPerVariant != 2758 {
+				t.Errorf("plan = sd %v from %q, %d per variant; want sd %v from 4 posts of account ifrc, 2758", got.SD, got.SDSource, got.PostsPerVariant, sd)
 			}
 			if got.Metric == nil || *got.Metric != "views" || !strings.HasPrefix(got.Summary, "To detect a 20% lift in views with 80% power") {
 				t.Errorf("plan metric %v, summary %q; want the primary metric, views", got.Metric, got.Summary)
@@ -97,12 +108,9 @@ func TestSampleSize(t *testing.T) {
 
 		t.Run("from every post of the experiment", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.5, "baseline": map[string]any{"experiment": exp, "metric": "views"}})
-			// R: sd(log1p(c(120, 900, 4000, 35000, 10, 20))), and
-			// ceiling(power.t.test(delta = log(1.5), sd = that, sig.level = 0.05, power = 0.8)$n)
-			sd, n := 3.12993228566641, 937
-			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "6 posts of experiment plan-baseline" || got.PostsPerVariant != n {
-				t.Errorf("plan = sd %v from %q, %d per variant; want %v from 6 posts of experiment plan-baseline, %d",
-					got.SD, got.SDSource, got.PostsPerVariant, sd, n)
+			sd := 3.12993228566641 // R: sd(log1p(c(120, 900, 4000, 35000, 10, 20)))
+			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "6 posts of experiment plan-baseline" || got.PostsPerVariant != 955 {
+				t.Errorf("plan = sd %v from %q, %d per variant; want %v from 6 posts of experiment plan-baseline, 955", got.SD, got.SDSource, got.PostsPerVariant, sd)
 			}
 		})
 
@@ -133,6 +141,7 @@ func TestSampleSize(t *testing.T) {
 				{"ratio metric", map[string]any{"mde": 0.2, "baseline": map[string]any{"experiment": exp, "metric": "engagement_rate"}}, "baseline.metric", false},
 				{"ratio primary metric", map[string]any{"mde": 0.2, "baseline": map[string]any{"experiment": ratio}}, "baseline.metric", false},
 				{"too many posts", map[string]any{"mde": 0.0001, "baseline": map[string]any{"sd": 50}}, "mde", false},
+				{"alpha too small for the comparisons", map[string]any{"mde": 0.2, "alpha": 0.0001, "variants": 100, "baseline": map[string]any{"sd": 1}}, "alpha", false},
 			}
 			for _, tt := range tests {
 				e.do(call{method: "POST", path: "/v1/plan/sample-size", key: e.viewer, body: tt.body, specInvalid: tt.specInvalid}).

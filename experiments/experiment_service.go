@@ -30,6 +30,8 @@ type ExperimentInput struct {
 	Correction       string        `json:"correction"`
 	MDE              *float64      `json:"mde"`
 	Factors          []string      `json:"factors"`
+	// PlannedPostsPerVariant is the plan; left out, it is sized when the experiment starts.
+	PlannedPostsPerVariant *int `json:"planned_posts_per_variant"`
 }
 
 // ExperimentPatch is the body of PATCH /v1/experiments/{id}: only the fields sent change.
@@ -47,6 +49,8 @@ type ExperimentPatch struct {
 	Correction       *string        `json:"correction"`
 	MDE              *float64       `json:"mde"`
 	Factors          *[]string      `json:"factors"`
+	// PlannedPostsPerVariant set to null clears the plan, to have it sized at start.
+	PlannedPostsPerVariant Nullable[int] `json:"planned_posts_per_variant"`
 }
 
 // CreateExperiment creates a draft experiment.
@@ -60,7 +64,7 @@ func (s *Service) CreateExperiment(ctx context.Context, p Principal, in Experime
 		HorizonTolerance: orDefault(in.HorizonTolerance, DefaultHorizonTolerance),
 		Alpha:            orDefault(in.Alpha, DefaultAlpha), Correction: in.Correction,
 		MDE: orDefault(in.MDE, DefaultMDE), Factors: orEmpty(in.Factors),
-		Version: 1, CreatedAt: now, UpdatedAt: now,
+		PlannedPostsPerVariant: in.PlannedPostsPerVariant, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	if e.Correction == "" {
 		e.Correction = DefaultCorrection
@@ -127,6 +131,10 @@ func validateExperiment(e Experiment) error {
 	if !(e.MDE > 0 && e.MDE <= 100) || math.IsInf(e.MDE, 0) {
 		f.Add("mde", "must be a relative lift more than 0, e.g. 0.2 for 20%%")
 	}
+	if n := e.PlannedPostsPerVariant; n != nil && (*n < MinPlannedPosts || *n > MaxPlannedPosts) {
+		f.Add("planned_posts_per_variant", "must be from %d to %d posts per variant; leave it out to have it sized when the experiment starts",
+			MinPlannedPosts, MaxPlannedPosts)
+	}
 	seen := map[string]bool{}
 	for i, name := range e.Factors {
 		field := fmt.Sprintf("factors[%d]", i)
@@ -188,7 +196,8 @@ func (s *Service) GetExperiment(ctx context.Context, p Principal, idOrKey string
 }
 
 // PatchExperiment changes the fields sent. ifMatch, when not nil, is the version the client
-// last saw; a newer one is EPRECONDITION. Platform and factors change only in draft.
+// last saw; a newer one is EPRECONDITION. Platform and factors change only in draft; the
+// settings frozen at start (frozenChanges) only in draft too.
 func (s *Service) PatchExperiment(ctx context.Context, p Principal, idOrKey string, ifMatch *int, patch ExperimentPatch) (Experiment, error) {
 	var e Experiment
 	err := s.tx(ctx, func(tx Tx) (err error) {
@@ -205,7 +214,13 @@ func (s *Service) PatchExperiment(ctx context.Context, p Principal, idOrKey stri
 		if !e.Status.Allows(ActivityDesign) && (patch.Platform != nil || patch.Factors != nil) {
 			return Errorf(ECONFLICT, "platform and factors can change only while the experiment is draft; it is %s", e.Status)
 		}
+		before := e
 		applyPatch(&e, patch)
+		if !e.Status.Allows(ActivityVerdictSettings) {
+			if err := frozenChanges(before, e); err != nil {
+				return err
+			}
+		}
 		if err := validateExperiment(e); err != nil {
 			return err
 		}
@@ -237,6 +252,9 @@ func applyPatch(e *Experiment, p ExperimentPatch) {
 	setIf(&e.MDE, p.MDE)
 	if p.Factors != nil {
 		e.Factors = orEmpty(*p.Factors)
+	}
+	if p.PlannedPostsPerVariant.Set {
+		e.PlannedPostsPerVariant = p.PlannedPostsPerVariant.Value
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Action is a lifecycle step of an experiment.
@@ -40,16 +41,21 @@ const (
 	ActivityLogPosts Activity = "log_posts" // log new posts one by one
 	ActivityChange   Activity = "change"    // change the experiment, its posts and snapshots; import
 	ActivityPlan     Activity = "plan"      // plan posts: a posting schedule, the next variant to post
+	// change what the verdicts rest on: the primary metric, horizon, alpha, correction, mde and
+	// the plan (SPEC §3.1: frozen at start)
+	ActivityVerdictSettings Activity = "verdict_settings"
 )
 
 // statusRules says, for each activity, the statuses that allow it (SPEC §1: variants and
 // factors change only in draft; posts are logged in draft, running and paused; snapshots until
-// archived; an archived experiment does not change; a plan is for an experiment still to run).
+// archived; an archived experiment does not change; a plan is for an experiment still to run;
+// SPEC §3.1: the settings the verdicts rest on are frozen at start).
 var statusRules = map[Activity][]Status{
-	ActivityDesign:   {StatusDraft},
-	ActivityLogPosts: {StatusDraft, StatusRunning, StatusPaused},
-	ActivityChange:   {StatusDraft, StatusRunning, StatusPaused, StatusConcluded},
-	ActivityPlan:     {StatusDraft, StatusRunning, StatusPaused},
+	ActivityDesign:          {StatusDraft},
+	ActivityVerdictSettings: {StatusDraft},
+	ActivityLogPosts:        {StatusDraft, StatusRunning, StatusPaused},
+	ActivityChange:          {StatusDraft, StatusRunning, StatusPaused, StatusConcluded},
+	ActivityPlan:            {StatusDraft, StatusRunning, StatusPaused},
 }
 
 // Allows reports whether an experiment in status s may undergo a.
@@ -95,7 +101,11 @@ func (s *Service) Transition(ctx context.Context, p Principal, idOrKey string, a
 		now := s.Now()
 		switch action {
 		case ActionStart:
-			if err := checkReadyToStart(tx, e); err != nil {
+			variants, err := checkReadyToStart(tx, e)
+			if err != nil {
+				return err
+			}
+			if err := s.fillPlan(tx, &e, variants, now); err != nil {
 				return err
 			}
 			e.StartedAt = &now
@@ -124,14 +134,15 @@ func joinStatuses(ss []Status) string {
 	return strings.Join(parts, " or ")
 }
 
-// checkReadyToStart: two or more variants, exactly one control, a level of every factor.
-func checkReadyToStart(tx Tx, e Experiment) error {
+// checkReadyToStart: two or more variants, exactly one control, a level of every factor. It
+// returns the number of variants.
+func checkReadyToStart(tx Tx, e Experiment) (int, error) {
 	vs, err := tx.ListVariants(e.WorkspaceID, e.ID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if len(vs) < 2 {
-		return Errorf(ECONFLICT, "cannot start: an experiment needs at least 2 variants, it has %d", len(vs))
+		return 0, Errorf(ECONFLICT, "cannot start: an experiment needs at least 2 variants, it has %d", len(vs))
 	}
 	controls := 0
 	for _, v := range vs {
@@ -140,13 +151,27 @@ func checkReadyToStart(tx Tx, e Experiment) error {
 		}
 		for _, factor := range e.Factors {
 			if v.Levels[factor] == "" {
-				return Errorf(ECONFLICT, "cannot start: variant %q has no level for factor %q", v.Key, factor)
+				return 0, Errorf(ECONFLICT, "cannot start: variant %q has no level for factor %q", v.Key, factor)
 			}
 		}
 	}
 	if controls != 1 {
-		return Errorf(ECONFLICT, "cannot start: exactly one variant must be the control, %d are", controls)
+		return 0, Errorf(ECONFLICT, "cannot start: exactly one variant must be the control, %d are", controls)
 	}
+	return len(vs), nil
+}
+
+// fillPlan sizes the plan of an experiment that starts without one (SPEC §3.1). A plan the
+// team set is kept as it is.
+func (s *Service) fillPlan(tx Tx, e *Experiment, variants int, at time.Time) error {
+	if e.PlannedPostsPerVariant != nil || s.sizer == nil {
+		return nil
+	}
+	n, err := s.sizer.PlannedPostsPerVariant(tx, *e, variants, at)
+	if err != nil {
+		return fmt.Errorf("size the plan of experiment %s: %w", e.ID, err)
+	}
+	e.PlannedPostsPerVariant = &n
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,11 @@ type BaselineInput struct {
 
 // SampleSize is how many posts an experiment needs, and how long they take to publish.
 type SampleSize struct {
+	Method          string   `json:"method"` // "power_gs"
 	PostsPerVariant int      `json:"posts_per_variant"`
+	NFixed          float64  `json:"n_fixed"`    // posts per variant of one test at alpha/(variants − 1), unrounded
+	Inflation       float64  `json:"inflation"`  // what checking at PlanLooks looks costs over one test
+	LookPosts       []int    `json:"look_posts"` // posts per variant at each look: ⌈k·P/4⌉
 	TotalPosts      int      `json:"total_posts"`
 	Weeks           *int     `json:"weeks"` // null without a posting rate
 	SD              float64  `json:"sd"`
@@ -57,8 +62,9 @@ type SampleSize struct {
 }
 
 // PlanSampleSize answers how many posts per variant detect a lift of mde with the power asked
-// for (power_t on the log1p scale), from a given sd or from past posts in postlab. It writes
-// nothing.
+// for when the report looks PlanLooks times and compares each treatment with the control
+// (power_gs on the log1p scale, SPEC §3.1), from a given sd or from past posts in postlab. It
+// writes nothing.
 func (s *Service) PlanSampleSize(ctx context.Context, p experiments.Principal, in SampleSizeInput) (SampleSize, error) {
 	out, err := sampleSizeSettings(in)
 	if err != nil {
@@ -73,11 +79,13 @@ func (s *Service) PlanSampleSize(ctx context.Context, p experiments.Principal, i
 			return SampleSize{}, err
 		}
 	}
-	power, err := stats.PowerT(out.SD, out.MDE, out.Alpha, out.Power)
+	power, err := stats.PowerGS(out.SD, out.MDE, out.Alpha, out.Power, out.Variants-1, PlanLooks)
 	if err != nil {
-		return SampleSize{}, experiments.Invalid(experiments.FieldError{Field: "mde", Message: planReason(err)})
+		return SampleSize{}, experiments.Invalid(sizeError(err, out.Alpha, out.Variants))
 	}
+	out.Method, out.NFixed, out.Inflation = "power_gs", power.NFixed, power.Inflation
 	out.PostsPerVariant = power.N
+	out.LookPosts = LookPosts(power.N)
 	out.TotalPosts = power.N * out.Variants
 	if out.PostsPerWeek != nil {
 		weeks := int(math.Ceil(float64(out.TotalPosts) / *out.PostsPerWeek))
@@ -195,6 +203,29 @@ func planReason(err error) string {
 	return "cannot size the experiment with these numbers"
 }
 
+// sizeError names the field at fault when PowerGS cannot size a plan: the mde (a lift too
+// small or too large to compute with, or needing too many posts), or else alpha, when
+// alpha/(variants − 1) is too small to be spread over the looks.
+func sizeError(err error, alpha float64, variants int) experiments.FieldError {
+	var e stats.InsufficientDataError
+	if errors.As(err, &e) {
+		return experiments.FieldError{Field: "mde", Message: e.Reason}
+	}
+	return experiments.FieldError{Field: "alpha", Message: fmt.Sprintf(
+		"alpha %s shared by %d comparisons with the control is too small to spread over %d looks; use a larger alpha or fewer variants",
+		strconv.FormatFloat(alpha, 'g', -1, 64), variants-1, PlanLooks)}
+}
+
+// LookPosts lists the posts per variant at which the report looks, for a plan of p: look k
+// of PlanLooks at ⌈k·p/PlanLooks⌉ (SPEC §3.1).
+func LookPosts(p int) []int {
+	out := make([]int, PlanLooks)
+	for k := range out {
+		out[k] = ((k+1)*p + PlanLooks - 1) / PlanLooks
+	}
+	return out
+}
+
 // sampleSizeSummary reads the plan as a sentence for a comms team: "To detect a 20% lift in
 // views with 80% power you need 765 posts per variant (1,530 in all), about 26 weeks at 60
 // posts a week."
@@ -219,7 +250,28 @@ func sampleSizeSummary(s SampleSize) string {
 			strconv.FormatFloat(math.Round(*s.PostsPerWeek*10)/10, 'f', -1, 64))
 	}
 	b.WriteString(".")
+	b.WriteString(looksText(s.LookPosts))
 	return b.String()
+}
+
+// looksText says when the report checks: " The report checks at 146, 292, 438 and 584 posts
+// per variant; a clear result at an earlier check ends the experiment sooner." Looks of fewer
+// than 3 posts per variant do not happen (SPEC §3.1).
+func looksText(looks []int) string {
+	var at []string
+	for _, n := range looks {
+		if s := planThousands(n); n >= 3 && !slices.Contains(at, s) {
+			at = append(at, s)
+		}
+	}
+	switch len(at) {
+	case 0:
+		return ""
+	case 1:
+		return " The report decides at " + at[0] + " posts per variant."
+	}
+	return " The report checks at " + strings.Join(at[:len(at)-1], ", ") + " and " + at[len(at)-1] +
+		" posts per variant; a clear result at an earlier check ends the experiment sooner."
 }
 
 // planPercent writes a share as a percentage with at most one decimal: 0.2 → "20%".

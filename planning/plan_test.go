@@ -3,6 +3,7 @@ package planning
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -12,19 +13,50 @@ import (
 
 func floatPtr(x float64) *float64 { return &x }
 
+// TestPlanSampleSizeGivenSD pins power_gs to R (rpact 4 looks, O'Brien–Fleming-type):
+//
+//	nf <- power.t.test(delta = log(1.2), sd = 1.27, sig.level = 0.05, power = 0.8)$n   # 762.635447456174
+//	d <- getDesignGroupSequential(kMax = 4, alpha = 0.05, sided = 2, typeOfDesign = "asOF",
+//	       informationRates = (1:4) / 4)
+//	getDesignCharacteristics(d)$inflationFactor  # 1.01963733045673; ceiling(nf * that) = 778
+//	# 3 variants, alpha 0.01, power 0.9: alpha / 2 for each comparison
+//	power.t.test(delta = log(1.2), sd = 1.27, sig.level = 0.005, power = 0.9)$n  # 1624.18249155235
+//	# inflation at alpha 0.005: 1.00659184592109; ceiling = 1635
 func TestPlanSampleSizeGivenSD(t *testing.T) {
 	s := NewService(nil, nil) // a given sd needs no store
-	got, err := s.PlanSampleSize(context.Background(), experiments.Principal{}, SampleSizeInput{MDE: floatPtr(0.2),
-		Baseline: &BaselineInput{SD: floatPtr(1.27)}, PostsPerWeek: floatPtr(60)})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		in                SampleSizeInput
+		nFixed, inflation float64
+		n, total          int
+		weeks             int
+		looks             []int
+	}{
+		{SampleSizeInput{MDE: floatPtr(0.2), Baseline: &BaselineInput{SD: floatPtr(1.27)}, PostsPerWeek: floatPtr(60)},
+			762.635447456174, 1.01963733045673, 778, 1556, 26, []int{195, 389, 584, 778}},
+		{SampleSizeInput{MDE: floatPtr(0.2), Alpha: floatPtr(0.01), Power: floatPtr(0.9), Variants: intPtr(3),
+			Baseline: &BaselineInput{SD: floatPtr(1.27)}, PostsPerWeek: floatPtr(100)},
+			1624.18249155235, 1.00659184592109, 1635, 4905, 50, []int{409, 818, 1227, 1635}},
 	}
-	// R: ceiling(power.t.test(delta = log(1.2), sd = 1.27, sig.level = 0.05, power = 0.8)$n)
-	// = ceiling(762.635447456174) = 763; 1,526 posts at 60 a week take 26 weeks.
-	const want = 763
-	if got.PostsPerVariant != want || got.TotalPosts != 2*want || got.Weeks == nil || *got.Weeks != 26 ||
-		got.SDSource != "given" || got.Alpha != 0.05 || got.Power != 0.8 || got.Variants != 2 {
-		t.Errorf("PlanSampleSize() = %+v, want %d per variant with the defaults", got, want)
+	for _, tt := range tests {
+		got, err := s.PlanSampleSize(context.Background(), experiments.Principal{}, tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Method != "power_gs" || got.PostsPerVariant != tt.n || got.TotalPosts != tt.total || got.Weeks == nil || *got.Weeks != tt.weeks ||
+			!slices.Equal(got.LookPosts, tt.looks) || got.SDSource != "given" {
+			t.Errorf("PlanSampleSize(%+v) = %+v, want %d per variant, %d in all, %d weeks, looks at %v", tt.in, got, tt.n, tt.total, tt.weeks, tt.looks)
+		}
+		if math.Abs(got.NFixed-tt.nFixed) > 1e-6*tt.nFixed || math.Abs(got.Inflation-tt.inflation) > 1e-6 {
+			t.Errorf("PlanSampleSize(%+v): n_fixed %v, inflation %v; want %v, %v", tt.in, got.NFixed, got.Inflation, tt.nFixed, tt.inflation)
+		}
+	}
+}
+
+func TestLookPosts(t *testing.T) {
+	for p, want := range map[int][]int{3: {1, 2, 3, 3}, 8: {2, 4, 6, 8}, 10: {3, 5, 8, 10}, 584: {146, 292, 438, 584}} {
+		if got := LookPosts(p); !slices.Equal(got, want) {
+			t.Errorf("LookPosts(%d) = %v, want %v", p, got, want)
+		}
 	}
 }
 
@@ -78,6 +110,12 @@ func TestSampleSizeSummary(t *testing.T) {
 			"To detect a 12.5% lift in link clicks with 90% power you need 12 posts per variant (36 in all, across 3 variants)."},
 		{SampleSize{PostsPerVariant: 2, TotalPosts: 4, Weeks: &one, MDE: 1, Power: 0.8, Variants: 2, PostsPerWeek: floatPtr(7.5)},
 			"To detect a 100% lift with 80% power you need 2 posts per variant (4 in all), about 1 week at 7.5 posts a week."},
+		{SampleSize{PostsPerVariant: 5840, TotalPosts: 11680, MDE: 0.2, Power: 0.8, Variants: 2, LookPosts: LookPosts(5840)},
+			"To detect a 20% lift with 80% power you need 5,840 posts per variant (11,680 in all). The report checks at 1,460, 2,920, 4,380 and 5,840 posts per variant; a clear result at an earlier check ends the experiment sooner."},
+		{SampleSize{PostsPerVariant: 5, TotalPosts: 10, MDE: 3, Power: 0.8, Variants: 2, LookPosts: LookPosts(5)},
+			"To detect a 300% lift with 80% power you need 5 posts per variant (10 in all). The report checks at 3, 4 and 5 posts per variant; a clear result at an earlier check ends the experiment sooner."},
+		{SampleSize{PostsPerVariant: 3, TotalPosts: 6, MDE: 100, Power: 0.8, Variants: 2, LookPosts: LookPosts(3)},
+			"To detect a 10000% lift with 80% power you need 3 posts per variant (6 in all). The report decides at 3 posts per variant."},
 	}
 	for _, tt := range tests {
 		if got := sampleSizeSummary(tt.s); got != tt.want {

@@ -51,8 +51,8 @@ func TestDemoReports(t *testing.T) {
 			srv := httptest.NewServer(h)
 			defer srv.Close()
 			timing := demoReport(t, srv.URL, key, "forclimate-timing")
-			if timing.decision != "better" || timing.lift < 0.3 || timing.immature == 0 {
-				t.Errorf("forclimate-timing: %+v, want evening better by 30%% or more, with immature posts left out", timing)
+			if timing.decision != "better" || !timing.final || timing.lift < 0.3 || timing.immature == 0 {
+				t.Errorf("forclimate-timing: %+v, want evening better by 30%% or more, final, with immature posts left out", timing)
 			}
 			hashtags := demoReport(t, srv.URL, key, "climate-hashtags")
 			if hashtags.decision != "inconclusive" {
@@ -85,6 +85,7 @@ func withOpenAPI(o api.Options) api.Options {
 
 type demoVerdict struct {
 	decision string
+	final    bool
 	lift     float64
 	immature int
 }
@@ -101,8 +102,9 @@ func demoReport(t *testing.T, base, key, exp string) demoVerdict {
 				NImmature int `json:"n_immature"`
 			}
 			Comparisons []struct {
-				Decision string
-				Lift     *float64
+				Decision      string
+				DecisionFinal bool `json:"decision_final"`
+				Lift          *float64
 			}
 		}
 	}
@@ -111,7 +113,7 @@ func demoReport(t *testing.T, base, key, exp string) demoVerdict {
 		t.Fatalf("report of %s: %d %v\n%s", exp, res.StatusCode, err, body)
 	}
 	m := rep.Metrics[0]
-	v := demoVerdict{decision: m.Comparisons[0].Decision}
+	v := demoVerdict{decision: m.Comparisons[0].Decision, final: m.Comparisons[0].DecisionFinal}
 	if m.Comparisons[0].Lift != nil {
 		v.lift = *m.Comparisons[0].Lift
 	}

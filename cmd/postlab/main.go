@@ -228,13 +228,15 @@ func withService(ctx context.Context, cfg config, stderr io.Writer, fn func(api.
 }
 
 // newServices builds the domain services on one store and clock. The report service is the
-// freezer of the experiments service: concluding an experiment keeps a copy of its report.
+// freezer of the experiments service: concluding an experiment keeps a copy of its report; the
+// planning service sizes the plan of an experiment that starts without one.
 func newServices(db experiments.Store, now func() time.Time) api.Services {
 	reports := report.NewService(db, now)
+	plans := planning.NewService(db, now)
 	return api.Services{
-		Experiments: experiments.NewService(db, now, reports.FreezeReport),
+		Experiments: experiments.NewService(db, now, reports.FreezeReport, plans),
 		Reports:     reports,
-		Planning:    planning.NewService(db, now),
+		Planning:    plans,
 	}
 }
 

@@ -185,7 +185,7 @@ func TestWorkspaceListKeyListAndRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	svc := experiments.NewService(db, nil, nil)
+	svc := experiments.NewService(db, nil, nil, nil)
 	if _, err := svc.Authenticate(ctx, viewer); err == nil {
 		t.Error("a revoked key still authenticates")
 	}
