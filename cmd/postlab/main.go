@@ -61,7 +61,7 @@ Usage:
   postlab key revoke --workspace NAME ID_OR_PREFIX
                                          revoke a key, named by its id or its prefix (pl_…)
   postlab stats eval FILE                run the statistics on cases in the format of
-                                         testdata/stats-cases.json; prints {"cases": [...]}
+                                         stats/testdata/stats-cases.json; prints {"cases": [...]}
   postlab version                        print the version, commit and Go version (or --version)
   postlab help                           print this help (or --help, -h)
 
