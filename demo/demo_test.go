@@ -1,6 +1,9 @@
 package demo
 
 import (
+	"bytes"
+	"flag"
+	"os"
 	"reflect"
 	"strconv"
 	"testing"
@@ -70,6 +73,36 @@ func TestCampaignShape(t *testing.T) {
 		}
 		if e.Spec.Key != "video-vs-photo" && immature == 0 {
 			t.Errorf("%s: no post is younger than the horizon", e.Input.Key)
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/demo_posts.csv and demo_experiments.csv from the generator")
+
+// TestReferenceInputs keeps testdata/demo_posts.csv, the input of testdata/demo_reference.R,
+// equal to what the generator makes at referenceNow: R's answers are about these posts.
+func TestReferenceInputs(t *testing.T) {
+	campaign, err := Campaign(Default(), ReferenceNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"testdata/demo_posts.csv":       ReferencePostsCSV(campaign),
+		"testdata/demo_experiments.csv": ReferenceExperimentsCSV(campaign),
+	}
+	for path, want := range files {
+		if *update {
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (make it with go test ./demo -run TestReferenceInputs -update, then Rscript demo_reference.R in testdata)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the generator's campaign: regenerate it and R's answers (see testdata/demo_reference.R)", path)
 		}
 	}
 }

@@ -6,20 +6,25 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"postlab"
 	"postlab/api"
+	"postlab/demo"
+	"postlab/store"
 	"postlab/store/storetest"
 )
 
 // demoNow is when the demo is loaded and read in these tests.
-var demoNow = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+var demoNow = demo.ReferenceNow
 
 // TestDemoReports loads the demo into an empty database and reads its reports as a newcomer
 // would: the evening effect is found, the hashtags make no difference, the format test has
@@ -146,4 +151,116 @@ func TestDemoCommand(t *testing.T) {
 			t.Errorf("run %d of postlab demo printed:\n%s\nwant %q in workspace ifrc", i+1, out.String(), want)
 		}
 	}
+}
+
+// TestDemoMatchesR holds the primary comparison of the demo's two mature experiments against
+// R's answers (demo/testdata/demo_reference.R, on the posts of demo/testdata/demo_posts.csv,
+// which demo's own test keeps equal to the generator's).
+func TestDemoMatchesR(t *testing.T) {
+	want := readExpected(t, "../../demo/testdata/demo_expected.tsv")
+	db := storetest.Open(t, store.DialectSQLite)
+	var out bytes.Buffer
+	if err := loadDemo(context.Background(), db, "", demo.ReferenceNow, &out); err != nil {
+		t.Fatalf("loadDemo: %v", err)
+	}
+	key := regexp.MustCompile(`pl_[0-9a-f]{48}`).FindString(out.String())
+	h, err := api.NewServer(context.Background(), newServices(db, func() time.Time { return demo.ReferenceNow }),
+		slog.New(slog.DiscardHandler), withOpenAPI(api.DefaultOptions()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for exp, fields := range want {
+		res := get(t, srv.URL+"/v1/experiments/"+exp+"/report", key)
+		var rep struct {
+			Metrics []struct {
+				Comparisons []map[string]any
+			}
+		}
+		err := json.NewDecoder(res.Body).Decode(&rep)
+		res.Body.Close()
+		if err != nil || len(rep.Metrics) == 0 || len(rep.Metrics[0].Comparisons) != 1 {
+			t.Fatalf("report of %s: %v", exp, err)
+		}
+		got := rep.Metrics[0].Comparisons[0]
+		looks, _ := got["looks"].([]any)
+		for field, w := range fields {
+			var g any
+			if i, name, ok := lookField(field); ok {
+				if i >= len(looks) {
+					t.Errorf("%s: the report has %d looks, R has %s", exp, len(looks), field)
+					continue
+				}
+				g = looks[i].(map[string]any)[name]
+			} else {
+				g = got[field]
+			}
+			if !sameValue(g, w) {
+				t.Errorf("%s %s = %v, want R's %s", exp, field, g, w)
+			}
+		}
+		if n := countLooks(fields); len(looks) != n {
+			t.Errorf("%s: the report has %d looks, R has %d", exp, len(looks), n)
+		}
+	}
+}
+
+// readExpected reads experiment <TAB> field <TAB> value lines.
+func readExpected(t *testing.T, path string) map[string]map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			t.Fatalf("%s: bad line %q", path, line)
+		}
+		if out[f[0]] == nil {
+			out[f[0]] = map[string]string{}
+		}
+		out[f[0]][f[1]] = strings.TrimSpace(f[2])
+	}
+	return out
+}
+
+var lookRE = regexp.MustCompile(`^looks\[(\d+)\]\.(\w+)$`)
+
+func lookField(field string) (int, string, bool) {
+	m := lookRE.FindStringSubmatch(field)
+	if m == nil {
+		return 0, "", false
+	}
+	i, _ := strconv.Atoi(m[1])
+	return i, m[2], true
+}
+
+func countLooks(fields map[string]string) int {
+	n := 0
+	for f := range fields {
+		if _, name, ok := lookField(f); ok && name == "p_value" {
+			n++
+		}
+	}
+	return n
+}
+
+// sameValue compares a JSON value with R's text: numbers to a relative error of 1e-6
+// (absolute 1e-9 near zero), the rest as text.
+func sameValue(got any, want string) bool {
+	switch g := got.(type) {
+	case float64:
+		w, err := strconv.ParseFloat(want, 64)
+		return err == nil && math.Abs(g-w) <= math.Max(1e-9, 1e-6*math.Abs(w))
+	case bool:
+		return strconv.FormatBool(g) == want
+	case string:
+		return g == want
+	case nil:
+		return want == "NA"
+	}
+	return false
 }
