@@ -31,8 +31,10 @@ answers() { psql "$1" -Atqc 'select 1' >/dev/null 2>&1; }
 install_postgres() {
   if command -v psql >/dev/null && pg_bindir >/dev/null; then return; fi
   say "PostgreSQL's programs are missing; installing them with apt"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
+  local sudo=()
+  if [ "$(id -u)" != 0 ]; then sudo=(sudo); fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 }
 
 # pg_bindir prints the folder of initdb and pg_ctl (Debian keeps them off PATH).
