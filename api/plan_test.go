@@ -17,7 +17,6 @@ import (
 	"postlab/experiments"
 	"postlab/planning"
 	"postlab/report"
-	"postlab/stats"
 )
 
 // planSnapshots logs one post per value on account, each with a snapshot at 24 h (whose views
@@ -34,14 +33,6 @@ func (e *env) planSnapshots(exp, variant, account, prefix string, views []int64)
 			map[string]any{"post_id": id, "observed_at": "2026-09-16T17:05:00Z", "views": v})
 	}
 	e.do(call{method: "POST", path: "/v1/snapshots:batch", key: e.editor, body: map[string]any{"snapshots": snaps}}).want(http.StatusOK)
-}
-
-func sdOfLog1p(xs ...int64) float64 {
-	logs := make([]float64, len(xs))
-	for i, x := range xs {
-		logs[i] = math.Log1p(float64(x))
-	}
-	return stats.Describe(logs).SD
 }
 
 // TestSampleSize checks POST /v1/plan/sample-size against R (power_gs: rpact, 4 looks):
@@ -106,7 +97,7 @@ func TestSampleSize(t *testing.T) {
 		t.Run("from an account's posts", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.2, "posts_per_week": 10,
 				"baseline": map[string]any{"experiment": "plan-baseline", "account": "ifrc"}})
-			sd := sdOfLog1p(ifrc...)
+			sd := 2.39284368462529 // R: sd(log1p(c(120, 900, 4000, 35000)))
 			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "4 posts of account ifrc" || got.PostsPerVariant != 2758 {
 				t.Errorf("plan = sd %v from %q, %d per variant; want sd %v from 4 posts of account ifrc, 2758", got.SD, got.SDSource, got.PostsPerVariant, sd)
 			}
@@ -117,7 +108,7 @@ func TestSampleSize(t *testing.T) {
 
 		t.Run("from every post of the experiment", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.5, "baseline": map[string]any{"experiment": exp, "metric": "views"}})
-			sd := sdOfLog1p(append(slices.Clone(ifrc), 10, 20)...)
+			sd := 3.12993228566641 // R: sd(log1p(c(120, 900, 4000, 35000, 10, 20)))
 			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "6 posts of experiment plan-baseline" || got.PostsPerVariant != 955 {
 				t.Errorf("plan = sd %v from %q, %d per variant; want %v from 6 posts of experiment plan-baseline, 955", got.SD, got.SDSource, got.PostsPerVariant, sd)
 			}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image/png"
 	"io"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -381,8 +383,14 @@ func TestReportCSVAndCharts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CSV does not parse: %v", err)
 		}
-		if len(rows) != 1+3*2 || rows[0][0] != "metric" || rows[1][0] != "views" || rows[1][2] != "climate-action" {
-			t.Errorf("CSV = %d rows, first %v %v; want a header and one row per comparison per metric", len(rows), rows[0], rows[1])
+		report := e.do(call{method: "GET", path: path + referenceQuery, key: e.viewer}).want(http.StatusOK)
+		comparisons := reportComparisons(t, report.Body)
+		if len(rows) != 1+len(comparisons) || len(comparisons) != 3*2 {
+			t.Fatalf("CSV = %d rows for %d comparisons, want a header and one row per comparison per metric (6)",
+				len(rows), len(comparisons))
+		}
+		for i, row := range rows[1:] {
+			checkCSVRow(t, rows[0], row, comparisons[i])
 		}
 		// JSON stays the default, and wins when the client ranks it higher.
 		j := e.do(call{method: "GET", path: path, key: e.viewer, headers: map[string]string{"Accept": "text/csv;q=0.5, application/json"}}).want(http.StatusOK)
@@ -404,9 +412,7 @@ func TestReportCSVAndCharts(t *testing.T) {
 				t.Fatalf("chart.svg does not parse: %v", err)
 			}
 		}
-		if !bytes.Contains(svg.Body, []byte("Video #ClimateAction")) {
-			t.Error("chart.svg does not label the variants")
-		}
+		checkChart(t, svg.Body, comparisons)
 		img := e.do(call{method: "GET", path: path + "/chart.png", key: e.viewer}).want(http.StatusOK)
 		pic, err := png.Decode(bytes.NewReader(img.Body))
 		if err != nil {
@@ -418,6 +424,142 @@ func TestReportCSVAndCharts(t *testing.T) {
 	})
 }
 
+// comparison is one comparison of a JSON report, with its metric and the treatment's name.
+type comparison struct {
+	metric, name string
+	metrics      int // how many metrics the report has
+	fields       map[string]any
+}
+
+// reportComparisons lists a JSON report's comparisons in order, metric by metric.
+func reportComparisons(t *testing.T, body []byte) []comparison {
+	t.Helper()
+	var rep struct {
+		Metrics []struct {
+			Metric      string
+			Kind        string
+			Variants    []struct{ Key, Name string }
+			Comparisons []map[string]any
+		}
+	}
+	if err := json.Unmarshal(body, &rep); err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	var out []comparison
+	for _, m := range rep.Metrics {
+		names := map[string]string{}
+		for _, v := range m.Variants {
+			names[v.Key] = v.Name
+		}
+		for _, c := range m.Comparisons {
+			c["metric"], c["kind"], c["variant_key"] = m.Metric, m.Kind, c["key"]
+			out = append(out, comparison{metric: m.Metric, name: names[c["key"].(string)], metrics: len(rep.Metrics), fields: c})
+		}
+	}
+	return out
+}
+
+// checkCSVRow holds each cell of a CSV row against the same field of the JSON report: numbers
+// exactly (both are written in full precision), nulls as empty cells.
+func checkCSVRow(t *testing.T, header, row []string, c comparison) {
+	t.Helper()
+	for j, col := range header {
+		want, ok := c.fields[col]
+		if !ok {
+			t.Errorf("CSV column %q is not a field of the JSON comparison", col)
+			continue
+		}
+		cell := row[j]
+		switch w := want.(type) {
+		case nil:
+			if cell != "" {
+				t.Errorf("CSV %s/%s %s = %q, want empty (null in JSON)", c.metric, c.fields["key"], col, cell)
+			}
+		case float64:
+			if got, err := strconv.ParseFloat(cell, 64); err != nil || got != w {
+				t.Errorf("CSV %s/%s %s = %q, want %v as in JSON", c.metric, c.fields["key"], col, cell, w)
+			}
+		case string:
+			if cell != w {
+				t.Errorf("CSV %s/%s %s = %q, want %q as in JSON", c.metric, c.fields["key"], col, cell, w)
+			}
+		default:
+			t.Errorf("CSV column %q holds a JSON %T", col, want)
+		}
+	}
+}
+
+// checkChart reads the forest plot's texts: one row label per comparison (the treatment's
+// name and, with several metrics, the metric) and, for each comparison with a lift, its
+// rounded lift and decision beside it.
+func checkChart(t *testing.T, svg []byte, comparisons []comparison) {
+	t.Helper()
+	var texts []string
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	inText := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("chart.svg does not parse: %v", err)
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			inText = x.Name.Local == "text"
+		case xml.EndElement:
+			inText = false
+		case xml.CharData:
+			if inText {
+				texts = append(texts, strings.TrimSpace(string(x)))
+			}
+		}
+	}
+	count := func(want string) int {
+		n := 0
+		for _, s := range texts {
+			if s == want {
+				n++
+			}
+		}
+		return n
+	}
+	var annotations []string
+	for _, s := range texts {
+		if strings.HasSuffix(s, ")") && strings.Contains(s, "% (") {
+			annotations = append(annotations, s)
+		}
+	}
+	withLift := 0
+	for _, c := range comparisons {
+		label := c.name
+		if c.metrics > 1 {
+			label += " · " + strings.ReplaceAll(c.metric, "_", " ")
+		}
+		if n := count(label); n != 1 {
+			t.Errorf("chart.svg has %d row labels %q, want 1; texts: %q", n, label, texts)
+		}
+		lift, ok := c.fields["lift"].(float64)
+		if !ok {
+			continue
+		}
+		withLift++
+		want := fmt.Sprintf("%.0f%% (%s)", math.Abs(lift*100), c.fields["decision"])
+		if !slices.ContainsFunc(annotations, func(s string) bool { return strings.HasSuffix(s, want) }) {
+			t.Errorf("chart.svg has no annotation ending %q for %s; annotations: %q", want, label, annotations)
+		}
+	}
+	if len(annotations) != withLift {
+		t.Errorf("chart.svg has %d lift annotations, want one per comparison with a lift (%d): %q",
+			len(annotations), withLift, annotations)
+	}
+	if n := count("not enough data yet"); n != len(comparisons)-withLift {
+		t.Errorf("chart.svg says \"not enough data yet\" %d times, want once per comparison without a lift (%d)",
+			n, len(comparisons)-withLift)
+	}
+}
+
 // TestReportDegenerate: experiments that cannot be analysed yet answer 200 with
 // not_enough_data, null statistics and warnings that say what to do next.
 func TestReportDegenerate(t *testing.T) {
@@ -427,8 +569,17 @@ func TestReportDegenerate(t *testing.T) {
 			r := e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report" + query, key: e.viewer}).want(http.StatusOK)
 			var rep report.Report
 			r.decode(&rep)
-			e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report/chart.svg" + query, key: e.viewer}).want(http.StatusOK)
-			e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report" + query, key: e.viewer, headers: map[string]string{"Accept": "text/csv"}}).want(http.StatusOK)
+			comparisons := reportComparisons(t, r.Body)
+			svg := e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report/chart.svg" + query, key: e.viewer}).want(http.StatusOK)
+			checkChart(t, svg.Body, comparisons)
+			table := e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report" + query, key: e.viewer, headers: map[string]string{"Accept": "text/csv"}}).want(http.StatusOK)
+			rows, err := csv.NewReader(bytes.NewReader(table.Body)).ReadAll()
+			if err != nil || len(rows) != 1+len(comparisons) {
+				t.Fatalf("CSV = %d rows (%v) for %d comparisons, want a header and one row each", len(rows), err, len(comparisons))
+			}
+			for i, row := range rows[1:] {
+				checkCSVRow(t, rows[0], row, comparisons[i])
+			}
 			return rep
 		}
 		// No posts.

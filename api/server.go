@@ -84,6 +84,8 @@ func NewServer(ctx context.Context, services Services, logger *slog.Logger, opts
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.HEAD("/healthz", s.healthz) // load balancers probe with HEAD
+	e.HEAD("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openapi)
 
 	v := e.Group("/v1", s.authenticate, s.rateLimit, s.idempotency)

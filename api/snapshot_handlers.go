@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -9,9 +10,10 @@ import (
 	"postlab/experiments"
 )
 
-// batchRequest is the body of POST /v1/snapshots:batch.
+// batchRequest is the body of POST /v1/snapshots:batch. Its rows are decoded one by one
+// (decodeRows) so that a type error names its row.
 type batchRequest struct {
-	Snapshots []experiments.SnapshotInput `json:"snapshots"`
+	Snapshots []json.RawMessage `json:"snapshots"`
 }
 
 // batchAnswer says how many snapshots were written; errors stays empty because a batch is all
@@ -51,7 +53,11 @@ func (s *Server) batchSnapshots(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	written, err := s.svc.AddSnapshots(c.Request().Context(), principal(c), "", in.Snapshots)
+	rows, err := decodeRows[experiments.SnapshotInput]("snapshots", in.Snapshots)
+	if err != nil {
+		return err
+	}
+	written, err := s.svc.AddSnapshots(c.Request().Context(), principal(c), "", rows)
 	if err != nil {
 		return err
 	}

@@ -102,6 +102,32 @@ func (s *Service) Bootstrap(ctx context.Context, name string) (ws Workspace, sec
 	return Workspace{}, "", false, nil
 }
 
+// Workspaces lists every workspace, oldest first (for the command line, which acts for the
+// server's operator rather than for a key).
+func (s *Service) Workspaces(ctx context.Context) ([]Workspace, error) {
+	var out []Workspace
+	err := s.tx(ctx, func(tx Tx) (err error) {
+		out, err = tx.ListWorkspaces()
+		return err
+	})
+	return out, err
+}
+
+// OperatorPrincipal acts as an admin of the workspace of that name, without a key: the
+// command line on the server's machine, which can read the database anyway.
+func (s *Service) OperatorPrincipal(ctx context.Context, workspace string) (Principal, error) {
+	var p Principal
+	err := s.tx(ctx, func(tx Tx) error {
+		ws, err := tx.WorkspaceByName(workspace)
+		if err != nil {
+			return err
+		}
+		p = Principal{WorkspaceID: ws.ID, Role: RoleAdmin}
+		return nil
+	})
+	return p, err
+}
+
 // Workspace returns the principal's workspace.
 func (s *Service) Workspace(ctx context.Context, p Principal) (Workspace, error) {
 	var ws Workspace

@@ -80,6 +80,7 @@ type Tx interface {
 	WorkspaceByID(id string) (Workspace, error)
 	WorkspaceByName(name string) (Workspace, error)
 	CountWorkspaces() (int64, error)
+	ListWorkspaces() ([]Workspace, error) // oldest first
 	CreateAPIKey(k APIKey) error
 	APIKeyByHash(hash string) (APIKey, error)
 	TouchAPIKey(id string, at time.Time) error

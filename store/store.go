@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -58,14 +59,16 @@ type DB struct {
 
 var _ experiments.Store = (*DB)(nil)
 
-// Open connects to the database named by databaseURL: a postgres:// or postgresql:// URL selects
-// PostgreSQL, any other value is the path of an SQLite file (created if missing), and an empty
-// one means DefaultSQLitePath. It does not migrate: call Migrate.
+// Open connects to the database named by databaseURL (see ParseDatabaseURL): PostgreSQL, or an
+// SQLite file, created if missing. It does not migrate: call Migrate.
 func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	dialect, dialector := dialectorFor(databaseURL)
+	dialect, dialector, err := dialectorFor(databaseURL)
+	if err != nil {
+		return nil, err
+	}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 queryLogger{log: logger, slow: slowQuery},
 		SkipDefaultTransaction: true, // every write already runs inside Tx
@@ -88,16 +91,59 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 	return &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger, timeout: DefaultTimeout}, nil
 }
 
-func dialectorFor(databaseURL string) (string, gorm.Dialector) {
-	lower := strings.ToLower(databaseURL)
-	if strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") {
-		return DialectPostgres, postgres.New(postgres.Config{DSN: databaseURL})
+// dialectorFor picks the database that databaseURL names; see ParseDatabaseURL.
+func dialectorFor(databaseURL string) (string, gorm.Dialector, error) {
+	dialect, dsn, err := ParseDatabaseURL(databaseURL)
+	if err != nil {
+		return "", nil, err
 	}
-	path := databaseURL
-	if path == "" {
-		path = DefaultSQLitePath
+	if dialect == DialectPostgres {
+		return dialect, postgres.New(postgres.Config{DSN: dsn}), nil
 	}
-	return DialectSQLite, sqlite.Open(sqliteDSN(path))
+	return dialect, sqlite.Open(sqliteDSN(dsn)), nil
+}
+
+// libpqKeyword matches the start of libpq's keyword form, "host=… dbname=…".
+var libpqKeyword = regexp.MustCompile(`^\s*(host|hostaddr|port|dbname|user|password|passfile|service|sslmode|` +
+	`sslrootcert|sslcert|sslkey|connect_timeout|application_name|options|target_session_attrs)\s*=`)
+
+// urlScheme matches a URL's scheme with or without the "//" that follows it.
+var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*):(//)?`)
+
+// ParseDatabaseURL says which database a DATABASE_URL names and how to reach it:
+//   - postgres:// or postgresql:// URLs, and libpq's keyword form (host=… dbname=…), are PostgreSQL;
+//   - sqlite://PATH and file: URIs are SQLite, as is any other value, read as a file path;
+//   - empty means DefaultSQLitePath.
+//
+// Anything that looks like a URL of another kind (postgress://, mysql://, postgre:…) is an
+// error: read as a file path, a typo would silently create a new, empty SQLite database.
+func ParseDatabaseURL(databaseURL string) (dialect, dsn string, err error) {
+	if strings.TrimSpace(databaseURL) == "" {
+		return DialectSQLite, DefaultSQLitePath, nil
+	}
+	if libpqKeyword.MatchString(databaseURL) {
+		return DialectPostgres, databaseURL, nil
+	}
+	m := urlScheme.FindStringSubmatch(databaseURL)
+	if m == nil {
+		return DialectSQLite, databaseURL, nil
+	}
+	scheme := strings.ToLower(m[1])
+	switch {
+	case scheme == "postgres" || scheme == "postgresql":
+		if m[2] == "" {
+			break // "postgres:host/db" is neither a URL libpq reads nor a sensible file name
+		}
+		return DialectPostgres, databaseURL, nil
+	case scheme == "sqlite" && m[2] != "":
+		return DialectSQLite, databaseURL[len(m[0]):], nil
+	case scheme == "file":
+		return DialectSQLite, databaseURL, nil
+	case m[2] == "" && !strings.HasPrefix(scheme, "postg") && !strings.HasPrefix(scheme, "sqlit"):
+		return DialectSQLite, databaseURL, nil // a file name with a colon in it
+	}
+	return "", "", fmt.Errorf("database URL with scheme %q: want postgres://…, postgresql://…, "+
+		"libpq's keyword form (host=… dbname=…), sqlite://PATH or a file path", m[1]+":"+m[2])
 }
 
 // sqliteDSN adds sqliteParams to a file path, which may already carry parameters of its own.
