@@ -49,7 +49,7 @@ func TestLatestValues(t *testing.T) {
 			{"ifrc_es", "views", []float64{3000}},
 			{"nobody", "views", nil},
 			{"", "likes", []float64{0, 5}},
-			{"", "engagements", []float64{8}}, // p2 lacks saves: unknown, not 0
+			{"", "engagements", []float64{0, 8}}, // p2 lacks saves: the sum of the parts it has (SPEC §1)
 			{"", "custom.clicks", []float64{2.5, 7}},
 			{"", "custom.duets", nil},
 		}
