@@ -5,8 +5,6 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
-
-	"gonum.org/v1/gonum/integrate/quad"
 )
 
 // GSDesign is a two-sided group-sequential design with equally spaced looks
@@ -44,8 +42,13 @@ const MaxLooks = 20
 // corr(Z_i, Z_j) = √(t_i/t_j). The probability is a numerical integration
 // over the looks (Armitage, McPherson and Rowe 1969; Jennison and Turnbull
 // 2000, ch. 19): the sub-density of Z_{k−1} on the continuation region is
-// carried from look to look on composite Gauss–Legendre nodes, and c_k is
-// found by Brent's method.
+// carried from look to look on a grid, with
+//
+//	f_k(z) = ∫ f_{k−1}(x)·φ((z√t_k − x√t_{k−1})/√(t_k − t_{k−1}))·√(t_k/(t_k − t_{k−1})) dx,
+//
+// integrated by the composite seven-point Newton–Cotes rule on 91 points,
+// the rule rpact uses, and c_k is found by Brent's method (to 1e-13, where
+// rpact bisects to 1e-8).
 //
 // Inflation is θ²/(z_{1−α/2} + z_{0.8})², θ the drift (E Z_k = θ√t_k) at
 // which the probability that the first crossing is the upper boundary
@@ -53,14 +56,22 @@ const MaxLooks = 20
 // look it is 1.
 //
 // The integration follows rpact's truncation of the continuation region to
-// [−6, 8] on its own scale (boundaries beyond are replaced by these values,
-// and by 7.5 for the inflation), which matters only for boundaries above 6,
-// that is for a small alpha spread over many looks. Results are memoized per
-// (alpha, looks), so the report may ask for them as often as it likes; the
-// returned design is the caller's own copy.
+// [−6, 8] (boundaries beyond are replaced by these values, and by 7.5 when
+// searching the drift) and its accounting of probabilities, which matter
+// only for boundaries above 6, that is for a small alpha spread over many
+// looks. rpact reports a boundary of 7.5 or more as Inf (a look that cannot
+// stop the experiment); GroupSequential gives the finite boundary, whose
+// nominal level is below 1e-13. Over looks 1…10 and alpha from 1e-4 to 0.49
+// (stats/testdata/gs-design-grid.json) the two agree to 2e-8. rpact takes
+// alpha below 0.5 only; above it the same computation applies.
 //
-// alpha must be in (0, 1) and looks in 1…MaxLooks. An alpha so small that a
-// boundary would lie beyond 8 has no design (rpact gives none either).
+// Results are memoized per (alpha, looks), so the report may ask for them
+// as often as it likes; the returned design is the caller's own copy.
+//
+// alpha must be in (0, 1) and looks in 1…MaxLooks. An alpha so small for
+// its number of looks that a boundary would lie beyond 8 with spending left
+// over, or that the drift search leaves the computable range, has no design
+// (rpact gives none either).
 func GroupSequential(alpha float64, looks int) (GSDesign, error) {
 	if err := checkAlpha(alpha); err != nil {
 		return GSDesign{}, err
@@ -69,17 +80,28 @@ func GroupSequential(alpha float64, looks int) (GSDesign, error) {
 		return GSDesign{}, fmt.Errorf("stats: looks must be between 1 and %d, got %d", MaxLooks, looks)
 	}
 	key := gsKey{alpha, looks}
-	if d, ok := gsCache.Load(key); ok {
-		return d.(GSDesign).clone(), nil
+	if e, ok := gsCache.Load(key); ok {
+		return e.(gsEntry).design()
 	}
 	d, err := groupSequential(alpha, looks)
-	if err != nil {
-		return GSDesign{}, err
-	}
+	e := gsEntry{d, err}
 	if gsCacheSize.Add(1) <= gsCacheMax {
-		gsCache.Store(key, d)
+		gsCache.Store(key, e)
 	}
-	return d.clone(), nil
+	return e.design()
+}
+
+// gsEntry is a cached answer, a design or the reason there is none.
+type gsEntry struct {
+	d   GSDesign
+	err error
+}
+
+func (e gsEntry) design() (GSDesign, error) {
+	if e.err != nil {
+		return GSDesign{}, e.err
+	}
+	return e.d.clone(), nil
 }
 
 type gsKey struct {
@@ -87,7 +109,7 @@ type gsKey struct {
 	looks int
 }
 
-// The cache holds one design per (alpha, looks). Experiments use a handful
+// The cache holds one answer per (alpha, looks). Experiments use a handful
 // of alphas; the bound only keeps a stream of odd ones from growing it.
 var (
 	gsCache     sync.Map
@@ -105,17 +127,17 @@ func (d GSDesign) clone() GSDesign {
 	return c
 }
 
-// rpact's truncation of the integration region, on the scale it integrates
-// on, and of the boundaries when it searches the drift.
+// The first three are rpact's truncation of the integration region and of
+// the boundaries when it searches the drift.
 const (
-	gsUpperCap      = 8
-	gsLowerCap      = -6
-	gsInflationCap  = 7.5
-	gsBeta          = 0.2
-	gsBoundaryTol   = 1e-13
-	gsInflationTol  = 1e-12
-	gsPanelPerSD    = 1.0 // Gauss–Legendre panel width, in standard deviations of the step between looks
-	gsNodesPerPanel = 12
+	gsUpperCap     = 8
+	gsLowerCap     = -6
+	gsInflationCap = 7.5
+	gsBeta         = 0.2
+	gsBoundaryTol  = 1e-13
+	gsSpendSlack   = 1e-6 // rpact accepts a boundary at the end of its search range when the spending it misses is below this
+	gsInflationTol = 1e-12
+	gsPanels       = 15 // Newton–Cotes panels per look: 91 nodes
 )
 
 // groupSequential computes a design without the cache.
@@ -150,40 +172,44 @@ func groupSequential(alpha float64, looks int) (GSDesign, error) {
 }
 
 // gsBoundaries solves each look's boundary from the alpha spent by it.
+// Probabilities are accounted as rpact does: what crosses at look k is what
+// continued past look k−1 (at look 2, Φ(min(c_1, 8)) − Φ(−c_1); later, the
+// integral over the previous grid) less what the grid carries to inside
+// the boundaries, so the rule's error in the mass is part of it.
 func gsBoundaries(t, spent []float64) ([]float64, error) {
 	c := []float64{upperQuantile(spent[0] / 2)}
 	if !allFinite(c[0]) {
 		return nil, fmt.Errorf("the first look spends no alpha")
 	}
-	// mass is the stage-1 probability below −c_1 that truncation at −6
-	// leaves outside the grid; rpact counts it as crossed at look 2.
-	lo1, hi1 := truncate(-c[0]), truncate(c[0])
-	cut := normCDF(lo1) - normCDF(-c[0])
-	g := newGrid(lo1, hi1, stepSD(t, 1))
-	for i := range g.x {
-		g.dn[i] *= normPDF(g.x[i])
-	}
+	hi1 := truncate(c[0])
+	crossed := upperTail(hi1) + normCDF(-c[0])
+	w := newWalker(-c[0], c[0])
 	for k := 1; k < len(t); k++ {
-		target := spent[k] - spent[k-1]
-		extra := 0.0
-		if k == 1 {
-			extra = cut
-		}
+		target := spent[k] - crossed
 		f := func(ck float64) float64 {
-			return extra + g.above(t[k-1], t[k], truncate(ck)) + g.below(t[k-1], t[k], truncate(-ck)) - target
+			up, down := w.cross(t[k-1], t[k], truncate(-ck), truncate(ck))
+			return up + down - target
 		}
 		lo, hi := 0.0, float64(gsUpperCap)
 		flo, fhi := f(lo), f(hi)
-		if fhi > 0 {
+		var ck float64
+		switch {
+		case fhi > gsSpendSlack:
 			return nil, fmt.Errorf("look %d would need a boundary beyond %d", k+1, gsUpperCap)
-		}
-		if flo < 0 {
+		case fhi >= 0:
+			ck = hi // what is left to spend is within rpact's tolerance: the boundary stays at the cap
+		case flo < -gsSpendSlack:
 			return nil, fmt.Errorf("look %d cannot spend its alpha", k+1)
+		case flo <= 0:
+			ck = lo
+		default:
+			ck = zeroin(lo, hi, flo, fhi, f, gsBoundaryTol, 1000)
 		}
-		ck := zeroin(lo, hi, flo, fhi, f, gsBoundaryTol, 1000)
 		c = append(c, ck)
+		up, down := w.cross(t[k-1], t[k], truncate(-ck), truncate(ck))
+		crossed += up + down
 		if k+1 < len(t) {
-			g = g.next(t[k-1], t[k], truncate(-ck), truncate(ck), stepSD(t, k+1))
+			w.advance(t[k-1], t[k], truncate(-ck), truncate(ck))
 		}
 	}
 	return c, nil
@@ -207,50 +233,65 @@ func gsInflation(alpha float64, t, c []float64) (float64, error) {
 	shift := zeroin(lo, hi, flo, fhi, f, gsInflationTol*fixed, 1000)
 	infl := shift / fixed
 	if !(infl >= 1-1e-5 && infl <= 4) {
-		return 0, fmt.Errorf("the inflation factor %g is out of range", infl)
+		return 0, fmt.Errorf("the boundaries leave the range they can be computed in (inflation factor %g)", infl)
 	}
 	return infl, nil
 }
 
 // gsUpperPower is the probability that the first crossing is of the upper
 // boundary when E Z_k = θ√t_k. It integrates Z_k − θ√t_k, whose steps have
-// no drift, between the shifted boundaries, truncated as rpact does.
+// no drift, between the shifted boundaries, truncated and accounted as
+// rpact does.
 func gsUpperPower(t, c []float64, theta float64) float64 {
 	lower := func(k int) float64 { return -c[k] - theta*math.Sqrt(t[k]) }
 	upper := func(k int) float64 { return c[k] - theta*math.Sqrt(t[k]) }
-	lo1, hi1 := truncate(lower(0)), truncate(upper(0))
-	power := upperTail(hi1)
-	if len(t) == 1 {
-		return power
-	}
-	// The stage-1 mass between the true lower boundary and the truncation
-	// is counted by rpact as continuing and then as crossing upward.
-	power += normCDF(lo1) - normCDF(lower(0))
-	g := newGrid(lo1, hi1, stepSD(t, 1))
-	for i := range g.x {
-		g.dn[i] *= normPDF(g.x[i])
-	}
+	power := upperTail(truncate(upper(0)))
+	w := newWalker(lower(0), upper(0))
 	for k := 1; k < len(t); k++ {
-		power += g.above(t[k-1], t[k], truncate(upper(k)))
+		up, _ := w.cross(t[k-1], t[k], truncate(lower(k)), truncate(upper(k)))
+		power += up
 		if k+1 < len(t) {
-			g = g.next(t[k-1], t[k], truncate(lower(k)), truncate(upper(k)), stepSD(t, k+1))
+			w.advance(t[k-1], t[k], truncate(lower(k)), truncate(upper(k)))
 		}
 	}
 	return power
 }
 
+// walker carries the sub-density of the statistic from look to look, with
+// the probability cont of having continued past the last look.
+type walker struct {
+	g    grid
+	cont float64
+}
+
+// newWalker starts after look 1 with boundaries lo < hi: the continuation
+// probability is Φ(hi) − Φ(lo) with only hi truncated, and the grid spans
+// the truncated interval, as in rpact.
+func newWalker(lo, hi float64) *walker {
+	w := &walker{g: newGrid(truncate(lo), truncate(hi))}
+	w.cont = normCDF(truncate(hi)) - normCDF(math.Min(lo, gsUpperCap))
+	for i, x := range w.g.x {
+		w.g.dn[i] *= normPDF(x)
+	}
+	return w
+}
+
+// cross returns the probabilities of crossing look t (the previous look
+// being tp) above hi, as the continuation probability less what the grid
+// carries below hi, and below lo.
+func (w *walker) cross(tp, t, lo, hi float64) (up, down float64) {
+	return w.cont - w.g.below(tp, t, hi), w.g.below(tp, t, lo)
+}
+
+// advance moves past look t, continuing on [lo, hi].
+func (w *walker) advance(tp, t, lo, hi float64) {
+	w.cont = w.g.below(tp, t, hi) - w.g.below(tp, t, lo)
+	w.g = w.g.next(tp, t, lo, hi)
+}
+
 // truncate clamps a boundary into [−6, 8].
 func truncate(b float64) float64 {
 	return math.Max(gsLowerCap, math.Min(gsUpperCap, b))
-}
-
-// stepSD is the standard deviation, on the scale of Z_{k−1}, of the step
-// to look k+1 (0-based k): √((t_{k+1} − t_k)/t_k). Panels are sized by it.
-func stepSD(t []float64, k int) float64 {
-	if k >= len(t) {
-		return 1
-	}
-	return math.Sqrt((t[k] - t[k-1]) / t[k-1])
 }
 
 // grid is the sub-density of Z_k on its continuation region, as nodes x
@@ -259,22 +300,33 @@ type grid struct {
 	x, dn []float64
 }
 
-// newGrid lays composite Gauss–Legendre nodes on [lo, hi] with panels no
-// wider than gsPanelPerSD·sd; dn holds the weights.
-func newGrid(lo, hi, sd float64) grid {
+// newGrid lays the nodes and weights of the composite seven-point closed
+// Newton–Cotes rule, gsPanels panels of six steps, on [lo, hi]; dn holds the
+// weights. This is the rule and grid rpact integrates with, so that the two
+// agree to the precision of the root finding even where the rule's own
+// error shows (boundaries above 6, whose spending is below 1e-8).
+func newGrid(lo, hi float64) grid {
 	if !(hi > lo) {
 		return grid{}
 	}
-	panels := int(math.Ceil((hi - lo) / (gsPanelPerSD * sd)))
-	h := (hi - lo) / float64(panels)
-	g := grid{x: make([]float64, panels*gsNodesPerPanel), dn: make([]float64, panels*gsNodesPerPanel)}
-	for p := 0; p < panels; p++ {
-		a := lo + float64(p)*h
-		s := p * gsNodesPerPanel
-		quad.Legendre{}.FixedLocations(g.x[s:s+gsNodesPerPanel], g.dn[s:s+gsNodesPerPanel], a, a+h)
+	const m = 6 * gsPanels
+	h := (hi - lo) / m
+	g := grid{x: make([]float64, m+1), dn: make([]float64, m+1)}
+	for i := range g.x {
+		g.x[i] = lo + float64(i)*h
+		w := newtonCotes7[i%6]
+		if i == 0 || i == m {
+			w /= 2 // an end node belongs to one panel, an inner joint to two
+		}
+		g.dn[i] = w * 6 * h / 840
 	}
 	return g
 }
+
+// newtonCotes7 are the weights ×840 of the seven-point closed Newton–Cotes
+// rule (41, 216, 27, 272, 27, 216, 41 over six steps), with the joint of two
+// panels counted twice (82).
+var newtonCotes7 = [6]float64{82, 216, 27, 272, 27, 216}
 
 // transition is the standardised position of boundary b at look t relative
 // to each node at the previous look tp: (b√t − x√tp)/√(t − tp), so that
@@ -286,13 +338,6 @@ func (g grid) transition(tp, t, b float64, each func(i int, z float64)) {
 	}
 }
 
-// above is P(continued so far, Z_t ≥ b).
-func (g grid) above(tp, t, b float64) float64 {
-	var s float64
-	g.transition(tp, t, b, func(i int, z float64) { s += g.dn[i] * upperTail(z) })
-	return s
-}
-
 // below is P(continued so far, Z_t < b).
 func (g grid) below(tp, t, b float64) float64 {
 	var s float64
@@ -302,8 +347,8 @@ func (g grid) below(tp, t, b float64) float64 {
 
 // next carries the sub-density to look t, continuing on [lo, hi]:
 // f_t(z) = Σ_i dn_i·φ((z√t − x_i√tp)/√(t − tp))·√(t/(t − tp)).
-func (g grid) next(tp, t, lo, hi, sd float64) grid {
-	out := newGrid(lo, hi, sd)
+func (g grid) next(tp, t, lo, hi float64) grid {
+	out := newGrid(lo, hi)
 	st, stp, se := math.Sqrt(t), math.Sqrt(tp), math.Sqrt(t-tp)
 	scale := st / se
 	for j, z := range out.x {

@@ -20,10 +20,6 @@ type LinResult struct {
 	CIHigh    float64 `json:"ci_high"`
 
 	Accounts int `json:"-"` // distinct accounts in the data
-	// Dropped names the treatment × account interactions left out because
-	// they were collinear with the other columns (an account where only one
-	// variant posted); R reports them as NA.
-	Dropped []string `json:"-"`
 }
 
 // Lin estimates the effect of treatment on g adjusted for the account each
@@ -46,24 +42,28 @@ type LinResult struct {
 // with h_ii the leverages; the t statistic has the residual degrees of
 // freedom n − p, p the number of estimated coefficients, as lm_lin uses.
 //
-// Two cases where lm_lin itself has no plain answer:
+// Two cases where lm_lin has no plain answer:
 //   - one account: the covariate is constant, and lm_lin stops with
 //     "contrasts can be applied only to factors with 2 or more levels". Lin
 //     then has no covariates and is lm_robust(g ~ treat, se_type = "HC2"):
 //     the difference of the arms' means with the HC2 (Welch-type) error and
 //     n − 2 degrees of freedom.
-//   - an account where only one variant posted: its interaction column is a
-//     combination of the others. lm_lin, like lm, leaves the collinear
-//     column out (NA) and fits the rest; Lin does the same, taking columns
-//     in R's order and dropping each that lies within 1e-7 of the span of
-//     those before it, and names it in Dropped. Such an account informs only
-//     its own arm's level, so callers that want a within-account comparison
-//     should leave it out (the report keeps accounts that posted both).
+//   - an account where only one variant posted: the design is rank
+//     deficient. lm_lin answers, but which column it leaves out (NA) is
+//     chosen by Eigen's column-pivoted QR, and with it what the treat
+//     coefficient means: with accounts a, b posting both variants and c
+//     only the treatment, it drops c's main effect and keeps c's
+//     interaction, so treat is no longer the effect at the average account
+//     mix. Lin refuses such data, naming the account: an account that
+//     posted one variant cannot tell variant from account, and the report
+//     leaves it out of the comparison in any case.
 //
 // Errors: lists of different lengths, fewer than 2 posts in an arm, a
-// missing or infinite value, alpha outside (0, 1), a post that is the only
-// one of its variant in its account (leverage 1: HC2 divides by zero), no
-// residual degrees of freedom, or a model that fits every value exactly.
+// missing or infinite value, alpha outside (0, 1), an account with fewer
+// than 2 posts of either variant (with one, the model fits that post
+// exactly: leverage 1, where HC2 divides by zero), or a model that fits
+// every value exactly. With 2 or more posts in every account × variant cell
+// the design has full rank and n ≥ 2p.
 func Lin(g []float64, treated []bool, account []string, alpha float64) (LinResult, error) {
 	if err := checkAlpha(alpha); err != nil {
 		return LinResult{}, err
@@ -94,18 +94,8 @@ func Lin(g []float64, treated []bool, account []string, alpha float64) (LinResul
 		return LinResult{}, err
 	}
 	x, terms := linDesign(treated, account, levels)
-	keep, dropped, err := independentColumns(x, terms)
-	if err != nil {
-		return LinResult{}, err
-	}
-	if len(dropped) > 0 {
-		x = columns(x, keep)
-	}
-	p := len(keep)
-	if n <= p {
-		return LinResult{}, insufficient("cannot test because there are %d posts for %d effects; at least %d posts are needed", n, p, p+1)
-	}
-	fit, err := fitQR(x, g, keepTerms(terms, keep))
+	n, p := x.Dims()
+	fit, err := fitQR(x, g, terms)
 	if err != nil {
 		return LinResult{}, err
 	}
@@ -121,7 +111,7 @@ func Lin(g []float64, treated []bool, account []string, alpha float64) (LinResul
 	}
 	df := float64(n - p)
 	est := fit.beta[1]
-	r := LinResult{Estimate: est, SE: se, Statistic: est / se, DF: df, Accounts: len(levels), Dropped: dropped}
+	r := LinResult{Estimate: est, SE: se, Statistic: est / se, DF: df, Accounts: len(levels)}
 	q := tCritical(alpha, df)
 	r.CILow, r.CIHigh = est-q*se, est+q*se
 	if !allFinite(r.Estimate, r.SE, r.Statistic, r.CILow, r.CIHigh) || !(se > 0) {
@@ -131,25 +121,29 @@ func Lin(g []float64, treated []bool, account []string, alpha float64) (LinResul
 	return r, nil
 }
 
-// checkCells refuses an account × variant cell with exactly one post: with
-// the interactions the model fits that post exactly (leverage 1), and the
-// HC2 weight 1/(1 − h) is undefined.
+// checkCells asks for 2 or more posts of each variant in every account.
+// An account with none of one variant cannot separate variant from account
+// (the design is rank deficient); one with a single post of a variant has
+// that post fitted exactly (leverage 1, where the HC2 weight 1/(1 − h) is
+// undefined) and nothing to measure its spread with.
 func checkCells(treated []bool, account []string, levels []string) error {
-	type cell struct {
-		account string
-		treated bool
+	counts := map[string]*[2]int{}
+	for _, a := range levels {
+		counts[a] = &[2]int{}
 	}
-	counts := map[cell]int{}
 	for i, a := range account {
-		counts[cell{a, treated[i]}]++
+		if treated[i] {
+			counts[a][1]++
+		} else {
+			counts[a][0]++
+		}
 	}
 	for _, a := range levels {
-		for _, t := range []bool{false, true} {
-			if counts[cell{a, t}] == 1 {
-				variant := "control"
-				if t {
-					variant = "treatment"
-				}
+		for arm, variant := range []string{"control", "treatment"} {
+			switch counts[a][arm] {
+			case 0:
+				return insufficient("cannot test with accounts because account %q posted no %s, so its posts cannot tell the variant from the account; leave it out of the comparison", a, variant)
+			case 1:
 				return insufficient("cannot test with accounts because account %q has a single %s post, which leaves nothing to measure its spread with", a, variant)
 			}
 		}
@@ -199,71 +193,6 @@ func linDesign(treated []bool, account []string, levels []string) (*mat.Dense, [
 		}
 	}
 	return x, terms
-}
-
-// independentColumns walks x's columns in order, as R's lm does, and keeps
-// each that is not within rankTol of the span of the kept ones (modified
-// Gram–Schmidt). Only interaction columns may be dropped: an intercept,
-// treat or account column in the span of the others means the data cannot
-// tell the effects apart.
-func independentColumns(x *mat.Dense, terms []string) (keep []int, dropped []string, err error) {
-	n, p := x.Dims()
-	var basis [][]float64
-	for j := 0; j < p; j++ {
-		v := mat.Col(nil, j, x)
-		norm := vecNorm(v)
-		for _, q := range basis {
-			var dot float64
-			for i := range v {
-				dot += q[i] * v[i]
-			}
-			for i := range v {
-				v[i] -= dot * q[i]
-			}
-		}
-		rest := vecNorm(v)
-		if norm == 0 || rest <= rankTol*norm {
-			if j < 2+(p-2)/2 {
-				return nil, nil, insufficient("cannot estimate %s separately from the other effects", terms[j])
-			}
-			dropped = append(dropped, terms[j])
-			continue
-		}
-		for i := 0; i < n; i++ {
-			v[i] /= rest
-		}
-		basis = append(basis, v)
-		keep = append(keep, j)
-	}
-	return keep, dropped, nil
-}
-
-func vecNorm(v []float64) float64 {
-	var s float64
-	for _, x := range v {
-		s += x * x
-	}
-	return math.Sqrt(s)
-}
-
-// columns returns the given columns of x as a new matrix.
-func columns(x *mat.Dense, cols []int) *mat.Dense {
-	n, _ := x.Dims()
-	out := mat.NewDense(n, len(cols), nil)
-	for c, j := range cols {
-		for i := 0; i < n; i++ {
-			out.Set(i, c, x.At(i, j))
-		}
-	}
-	return out
-}
-
-func keepTerms(terms []string, keep []int) []string {
-	out := make([]string, len(keep))
-	for c, j := range keep {
-		out[c] = terms[j]
-	}
-	return out
 }
 
 // hc2SE is the HC2 standard error of coefficient j of a least-squares fit:
