@@ -70,9 +70,9 @@ func (s *Server) getReport(c echo.Context) error {
 
 // reportColumns are the CSV's columns, one row per comparison per metric.
 var reportColumns = []string{"metric", "kind", "variant_key", "control_key", "method",
-	"n_control", "n_treatment", "estimate", "ci_low", "ci_high", "lift", "lift_ci_low", "lift_ci_high",
+	"n_control", "n_treatment", "n_excluded", "estimate", "ci_low", "ci_high", "lift", "lift_ci_low", "lift_ci_high",
 	"statistic", "df", "p_value", "p_adjusted", "chance_to_beat", "expected_loss", "decision",
-	"posts_needed", "summary"}
+	"decision_final", "exploratory", "posts_needed", "summary"}
 
 func reportCSV(r report.Report) ([]byte, error) {
 	var buf bytes.Buffer
@@ -83,10 +83,11 @@ func reportCSV(r report.Report) ([]byte, error) {
 	for _, m := range r.Metrics {
 		for _, c := range m.Comparisons {
 			row := []string{m.Metric, m.Kind, c.Key, c.ControlKey, c.Method,
-				strconv.Itoa(c.NControl), strconv.Itoa(c.NTreatment),
+				strconv.Itoa(c.NControl), strconv.Itoa(c.NTreatment), strconv.Itoa(c.NExcluded),
 				csvNum(c.Estimate), csvNum(c.CILow), csvNum(c.CIHigh), csvNum(c.Lift), csvNum(c.LiftCILow),
 				csvNum(c.LiftCIHigh), csvNum(c.Statistic), csvNum(c.DF), csvNum(c.PValue), csvNum(c.PAdjusted),
-				csvNum(c.ChanceToBeat), csvNum(c.ExpectedLoss), c.Decision, csvInt(c.PostsNeeded), c.Summary}
+				csvNum(c.ChanceToBeat), csvNum(c.ExpectedLoss), c.Decision, strconv.FormatBool(c.DecisionFinal),
+				strconv.FormatBool(c.Exploratory), csvInt(c.PostsNeeded), c.Summary}
 			if err := w.Write(row); err != nil {
 				return nil, err
 			}

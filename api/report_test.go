@@ -289,7 +289,27 @@ func TestReportMatchesR(t *testing.T) {
 			var rep report.Report
 			r.decode(&rep)
 			checkReportShape(t, rep)
+			checkWhatIf(t, e, exp)
 		})
+	}
+}
+
+// checkWhatIf: the same report at another alpha is a what-if report: it decides and
+// recommends nothing (SPEC §3.1).
+func checkWhatIf(t *testing.T, e *env, exp string) {
+	t.Helper()
+	var rep report.Report
+	e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report" + referenceQuery + "&alpha=0.1", key: e.viewer}).
+		want(http.StatusOK).decode(&rep)
+	if !rep.WhatIf || rep.Recommendation.VariantKey != nil {
+		t.Errorf("alpha=0.1: what_if %v, recommendation %+v; want a what-if report without a recommendation", rep.WhatIf, rep.Recommendation)
+	}
+	for _, m := range rep.Metrics {
+		for _, c := range m.Comparisons {
+			if c.Decision != report.DecisionInconclusive || len(c.Reasons) == 0 || c.Reasons[0] != "what-if report" {
+				t.Errorf("alpha=0.1 %s %s: decision %s, reasons %v", m.Metric, c.Key, c.Decision, c.Reasons)
+			}
+		}
 	}
 }
 
@@ -317,6 +337,17 @@ func checkReportShape(t *testing.T, r report.Report) {
 	}
 	if r.Metrics[1].Kind != "ratio" || !r.Metrics[1].Variants[0].Rate.Set || r.Metrics[2].Kind != "mean" {
 		t.Errorf("engagement_rate is %s, completion_rate %s", r.Metrics[1].Kind, r.Metrics[2].Kind)
+	}
+	// Only the primary metric decides; the secondary metrics say they are exploratory.
+	for _, m := range r.Metrics[1:] {
+		for _, c := range m.Comparisons {
+			if !c.Exploratory || !strings.HasPrefix(c.Summary, "Exploratory") {
+				t.Errorf("%s %s: exploratory %v, summary %q", m.Metric, c.Key, c.Exploratory, c.Summary)
+			}
+		}
+	}
+	if r.WhatIf || r.PlannedPostsPerVariant != nil {
+		t.Errorf("what_if %v, plan %v; want the experiment's own report of an unplanned experiment", r.WhatIf, r.PlannedPostsPerVariant)
 	}
 }
 

@@ -92,7 +92,7 @@ func buildReport(e experiments.Experiment, variants []experiments.Variant, data 
 	in := newReportInput(e, variants, data, st, now)
 	r := Report{ExperimentID: e.ID, ExperimentKey: e.Key, ExperimentName: e.Name, GeneratedAt: now, Horizon: st.label,
 		HorizonTolerance: e.HorizonTolerance, Alpha: st.alpha, Correction: st.correction, MDE: e.MDE,
-		Metrics: []MetricReport{}}
+		WhatIf: st.whatIf, PlannedPostsPerVariant: e.PlannedPostsPerVariant, Metrics: []MetricReport{}}
 	if !st.horizon.latest {
 		r.HorizonHours = num(st.horizon.age.Hours())
 	}

@@ -113,8 +113,8 @@ func sampleWarnings(in reportInput, m metricSpec, arms []*arm) []Warning {
 	}
 	if n := sumCounts(missing); n > 0 {
 		w = append(w, Warning{"unobserved_posts", fmt.Sprintf(
-			"%s a snapshot near the horizon that lacks %s, and %s left out: log %s with every snapshot.",
-			plural(n, "post has", "posts have"), countsByName(missing), pick(n, "was", "were"), lackingNames(missing))})
+			"%s a snapshot near the horizon without %s, and %s left out: log %s with every snapshot.",
+			plural(n, "post has", "posts have"), lackingNames(missing), pick(n, "was", "were"), lackingNames(missing))})
 	}
 	if rest := unobserved - sumCounts(missing); rest > 0 {
 		if h.latest {
@@ -160,14 +160,21 @@ func ageRange(arms []*arm) (lo, hi time.Duration, ok bool) {
 	return lo, hi, ok
 }
 
-// lackingNames lists the values missing from snapshots: "likes and views".
+// lackingNames lists the values missing from snapshots: "likes", or "likes (3) or views (2)".
 func lackingNames(m map[string]int) string {
 	names := make([]string, 0, len(m))
 	for k := range m {
-		names = append(names, metricLabel(k))
+		names = append(names, k)
 	}
 	slices.Sort(names)
-	return strings.Join(names, " and ")
+	if len(names) == 1 {
+		return metricLabel(names[0])
+	}
+	parts := make([]string, len(names))
+	for i, k := range names {
+		parts[i] = fmt.Sprintf("%s (%d)", metricLabel(k), m[k])
+	}
+	return strings.Join(parts, " or ")
 }
 
 // notEnoughDataWarning says why a comparison could not be made and what to do next.

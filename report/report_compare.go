@@ -206,14 +206,6 @@ func byAccount(in reportInput, control, treatment *arm) ([]AccountEstimate, *Poo
 		Q: num(meta.Q), QPValue: num(meta.QPValue), Lift: num(math.Expm1(meta.Estimate))}
 }
 
-func log1pAll(xs []float64) []float64 {
-	out := make([]float64, len(xs))
-	for i, x := range xs {
-		out[i] = math.Log1p(x)
-	}
-	return out
-}
-
 func mean(xs []float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
@@ -223,14 +215,6 @@ func mean(xs []float64) float64 {
 		s += x
 	}
 	return s / float64(len(xs))
-}
-
-// sdOf is R's sd (n − 1), NaN for fewer than 2 values.
-func sdOf(xs []float64) float64 {
-	if len(xs) < 2 {
-		return math.NaN()
-	}
-	return stats.Describe(xs).SD
 }
 
 // formatP writes a p-value the way a report reads it.

@@ -66,7 +66,7 @@ func posterior(m metricSpec, a *arm) (mu, se float64, ok bool) {
 	}
 	switch m.kind {
 	case experiments.KindCount:
-		s := stats.Summarize(log1pAll(a.values()))
+		s := stats.Summarize(a.outcomes())
 		mu, se = s.Mean, math.Sqrt(s.Var/n)
 	case experiments.KindMean:
 		s := stats.Summarize(a.values())

@@ -231,6 +231,9 @@ func recommend(in reportInput, metrics []MetricReport) Recommendation {
 		key := mr.Comparisons[0].ControlKey
 		rec.VariantKey = &key
 		rec.Reason = fmt.Sprintf("Every variant did worse than the control on %s: keep posting the way the control does.", label)
+	case !slices.ContainsFunc(mr.Comparisons, func(c Comparison) bool { return !c.DecisionFinal }):
+		rec.Reason = fmt.Sprintf("No variant beat the control on %s by the planned %s, and the experiment has had its last look: keep posting the way the control does, or plan a new experiment for a smaller change.",
+			label, percent(in.e.MDE))
 	default:
 		rec.Reason = fmt.Sprintf("No variant has clearly beaten the control on %s yet: keep posting every variant as planned until %s.",
 			label, untilText(in, mr.Comparisons))

@@ -157,9 +157,9 @@ func comparisonWarnings(in reportInput, m metricSpec, control, treatment *arm, c
 // so it gives the change in the mean and which way Mann–Whitney points as well.
 func zerosWarning(m metricSpec, control, treatment *arm, c Comparison) Warning {
 	label := metricLabel(m.name)
-	mean := "the mean cannot be compared"
-	if ma, mb := meanOf(control.values()), meanOf(treatment.values()); ma > 0 && !math.IsNaN(mb) {
-		mean = "the mean changed by " + signedPercent(mb/ma-1)
+	meanText := "the mean cannot be compared"
+	if ma, mb := mean(control.values()), mean(treatment.values()); ma > 0 && !math.IsNaN(mb) {
+		meanText = "the mean changed by " + signedPercent(mb/ma-1)
 	}
 	way := "Mann–Whitney could not be run"
 	if mw := c.MannWhitney; mw != nil && mw.ProbSuperiority != nil {
@@ -180,10 +180,8 @@ func zerosWarning(m metricSpec, control, treatment *arm, c Comparison) Warning {
 	}
 	return Warning{"zeros", fmt.Sprintf(
 		"Over 10%% of the posts of %s got no %s: the lift describes a typical post, not the total (%s; %s). If totals matter, weigh those too, and check that the posts with none were published and logged.",
-		strings.Join(names, " and of "), label, mean, way)}
+		strings.Join(names, " and of "), label, meanText, way)}
 }
-
-func meanOf(xs []float64) float64 { return mean(xs) }
 
 func sumCounts(m map[string]int) int {
 	n := 0

@@ -80,17 +80,28 @@ func GroupSequential(alpha float64, looks int) (GSDesign, error) {
 		return GSDesign{}, fmt.Errorf("stats: looks must be between 1 and %d, got %d", MaxLooks, looks)
 	}
 	key := gsKey{alpha, looks}
-	if d, ok := gsCache.Load(key); ok {
-		return d.(GSDesign).clone(), nil
+	if e, ok := gsCache.Load(key); ok {
+		return e.(gsEntry).design()
 	}
 	d, err := groupSequential(alpha, looks)
-	if err != nil {
-		return GSDesign{}, err
-	}
+	e := gsEntry{d, err}
 	if gsCacheSize.Add(1) <= gsCacheMax {
-		gsCache.Store(key, d)
+		gsCache.Store(key, e)
 	}
-	return d.clone(), nil
+	return e.design()
+}
+
+// gsEntry is a cached answer, a design or the reason there is none.
+type gsEntry struct {
+	d   GSDesign
+	err error
+}
+
+func (e gsEntry) design() (GSDesign, error) {
+	if e.err != nil {
+		return GSDesign{}, e.err
+	}
+	return e.d.clone(), nil
 }
 
 type gsKey struct {
@@ -98,7 +109,7 @@ type gsKey struct {
 	looks int
 }
 
-// The cache holds one design per (alpha, looks). Experiments use a handful
+// The cache holds one answer per (alpha, looks). Experiments use a handful
 // of alphas; the bound only keeps a stream of odd ones from growing it.
 var (
 	gsCache     sync.Map
@@ -116,8 +127,8 @@ func (d GSDesign) clone() GSDesign {
 	return c
 }
 
-// rpact's truncation of the integration region, on the scale it integrates
-// on, and of the boundaries when it searches the drift.
+// The first three are rpact's truncation of the integration region and of
+// the boundaries when it searches the drift.
 const (
 	gsUpperCap     = 8
 	gsLowerCap     = -6
@@ -162,7 +173,7 @@ func groupSequential(alpha float64, looks int) (GSDesign, error) {
 
 // gsBoundaries solves each look's boundary from the alpha spent by it.
 // Probabilities are accounted as rpact does: what crosses at look k is what
-// continued past look k−1 (at look 2, Φ(c_1) − Φ(−c_1) exactly; later, the
+// continued past look k−1 (at look 2, Φ(min(c_1, 8)) − Φ(−c_1); later, the
 // integral over the previous grid) less what the grid carries to inside
 // the boundaries, so the rule's error in the mass is part of it.
 func gsBoundaries(t, spent []float64) ([]float64, error) {
