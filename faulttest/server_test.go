@@ -35,6 +35,8 @@ func postlabBinary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "postlab")
+		// Without -race even under go test -race: the race detector slows the server several
+		// times over, past what the tests' bounds mean; its code runs under -race in api's tests.
 		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/postlab").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build ./cmd/postlab: %v\n%s", err, out)

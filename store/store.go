@@ -218,13 +218,27 @@ func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
 }
 
 // attempt runs fn once, under a watchdog, and says whether an error means that the database
-// was out of reach.
+// was out of reach. On PostgreSQL the watchdog also bounds the wait for a connection (a dial to
+// a server that does not answer, or a pool held by requests stuck on it). SQLite has a single
+// connection, and waiting for it is waiting for the requests ahead, not for a silent server:
+// that wait is bounded by the request's own context only.
 func (db *DB) attempt(ctx context.Context, fn func(experiments.Tx) error) (bool, error) {
-	wctx, stop := withWatchdog(ctx, db.timeout)
-	defer stop()
-	err := db.gorm.WithContext(wctx).Transaction(func(g *gorm.DB) error {
-		return fn(&tx{db: g, dialect: db.dialect})
-	})
+	body := func(g *gorm.DB) error { return fn(&tx{db: g, dialect: db.dialect}) }
+	wctx := ctx
+	var err error
+	if db.dialect == DialectSQLite {
+		err = db.gorm.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+			var stop func()
+			wctx, stop = withWatchdog(ctx, db.timeout)
+			defer stop()
+			return conn.WithContext(wctx).Transaction(body)
+		})
+	} else {
+		var stop func()
+		wctx, stop = withWatchdog(ctx, db.timeout)
+		defer stop()
+		err = db.gorm.WithContext(wctx).Transaction(body)
+	}
 	return ctx.Err() == nil && unavailable(wctx, err), err
 }
 
