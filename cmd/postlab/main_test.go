@@ -40,7 +40,7 @@ func TestHelpListsEveryFlagAndVariable(t *testing.T) {
 		for _, want := range []string{"--addr", "--database-url", "DATABASE_URL", "POSTLAB_ADDR", "POSTLAB_LOG_LEVEL",
 			"POSTLAB_BODY_LIMIT", "POSTLAB_IMPORT_LIMIT", "POSTLAB_RATE_LIMIT", "POSTLAB_RATE_BURST",
 			"workspace create", "workspace list", "key create", "key list", "key revoke", "migrate",
-			"stats eval", "demo", "--version"} {
+			"stats eval", "demo", "--version", "POSTLAB_DB_TIMEOUT", "POSTLAB_BODY_MIN_RATE", "POSTLAB_BODY_IDLE"} {
 			if !strings.Contains(stdout.String(), want) {
 				t.Errorf("run(%q) does not mention %s", args, want)
 			}
