@@ -162,7 +162,7 @@ func TestAASimulation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulation")
 	}
-	const runs = 2000
+	const runs = 1600
 	planned := simPlan(t)
 	rng := rand.New(rand.NewPCG(20260914, 1))
 	wins := map[string]int{}
@@ -196,7 +196,7 @@ func TestPowerSimulation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulation")
 	}
-	const runs = 500
+	const runs = 400
 	planned := simPlan(t)
 	rng := rand.New(rand.NewPCG(20260915, 2))
 	found := 0

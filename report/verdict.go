@@ -51,7 +51,8 @@ type pairTest struct {
 	nTreat    int
 	nExcluded int      // posts of accounts that are not paired
 	paired    []string // the paired accounts, sorted
-	sd        float64  // the residual sd of g within accounts and arms; NaN when unknown
+	sd        float64  // the residual sd of g within accounts and arms; NaN when unknown or not asked
+	a, b      []unit   // the posts of the paired accounts
 }
 
 // methodName names the test of a metric kind: welch_log, lin_rate, …
@@ -106,8 +107,14 @@ func runPairTest(kind string, control, treatment []unit, alpha float64) pairTest
 	default:
 		pt.lin(kind, a, b, alpha)
 	}
+	pt.a, pt.b = a, b
+	return pt
+}
+
+// withSD adds the residual sd that posts_needed sizes for; only the test on all posts needs it.
+func (pt pairTest) withSD() pairTest {
 	if pt.ok {
-		pt.sd = residualSD(a, b, len(pt.paired))
+		pt.sd = residualSD(pt.a, pt.b, len(pt.paired))
 	}
 	return pt
 }
@@ -261,7 +268,7 @@ func lookSizes(planned int) []int {
 func decideAll(kind string, control []unit, treatments [][]unit, o verdictOptions) []verdict {
 	out := make([]verdict, len(treatments))
 	for i, tr := range treatments {
-		out[i] = verdict{all: runPairTest(kind, control, tr, o.alpha), decidedAt: -1}
+		out[i] = verdict{all: runPairTest(kind, control, tr, o.alpha).withSD(), decidedAt: -1}
 	}
 	adjustAll(out, o.correction)
 	if o.planned != nil {
