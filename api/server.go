@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,13 +23,17 @@ type Options struct {
 	RequestTimeout  time.Duration // per request, honoured by queries through ctx
 	RateLimit       float64       // requests per second per API key (per instance); 0 turns it off
 	RateBurst       int
+	// InvalidKeyRate is how many requests with invalid keys per second a client address may
+	// send (with a burst of InvalidKeyBurst) before it is answered 429 without a lookup.
+	InvalidKeyRate  float64
+	InvalidKeyBurst int
 	OpenAPI         []byte // the contract, served at /openapi.yaml
 }
 
 // DefaultOptions are the limits SPEC §4 names.
 func DefaultOptions() Options {
 	return Options{BodyLimit: "10M", ImportBodyLimit: "100M", RequestTimeout: 5 * time.Minute,
-		RateLimit: 50, RateBurst: 200}
+		RateLimit: 50, RateBurst: 200, InvalidKeyRate: 1, InvalidKeyBurst: 20}
 }
 
 // Server holds what the handlers share.
@@ -39,6 +44,12 @@ type Server struct {
 	cursors cursors
 	limiter *rateLimiter
 	freeze  experiments.ReportFreezer // the report frozen when an experiment concludes
+
+	keys      keyCache        // verified API keys
+	badKeys   *failureLimiter // invalid keys per client address
+	inflight  inflightSet     // idempotency scopes this instance is working on
+	purgeMu   sync.Mutex
+	lastPurge time.Time // of expired idempotency records
 }
 
 // importRoute is the one route with a larger body limit.
@@ -55,7 +66,8 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 		return nil, fmt.Errorf("load cursor secret: %w", err)
 	}
 	s := &Server{svc: svc, logger: logger, opts: opts, cursors: cursors{secret: secret},
-		limiter: newRateLimiter(opts.RateLimit, opts.RateBurst), freeze: svc.FreezeReport}
+		limiter: newRateLimiter(opts.RateLimit, opts.RateBurst), freeze: svc.FreezeReport,
+		badKeys: newFailureLimiter(opts.InvalidKeyRate, opts.InvalidKeyBurst)}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -74,8 +86,10 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openapi)
 
-	v := e.Group("/v1", s.authenticate, s.rateLimit, s.idempotency)
-	viewer, editor, admin := requireRole(experiments.RoleViewer), requireRole(experiments.RoleEditor), requireRole(experiments.RoleAdmin)
+	// Idempotency runs after the role check (see allow): a key never replays an answer to a
+	// caller that could not have made the request.
+	v := e.Group("/v1", s.authenticate, s.rateLimit)
+	viewer, editor, admin := s.allow(experiments.RoleViewer), s.allow(experiments.RoleEditor), s.allow(experiments.RoleAdmin)
 
 	v.GET("/workspace", s.getWorkspace, viewer)
 	v.POST("/keys", s.createKey, admin)
@@ -110,6 +124,11 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 
 	s.routesBeyondCore(v, viewer, editor)
 	return e, nil
+}
+
+// allow checks the route's role, then handles Idempotency-Key.
+func (s *Server) allow(need experiments.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc { return requireRole(need)(s.idempotency(next)) }
 }
 
 // routesBeyondCore registers the report, import and planning endpoints.

@@ -144,9 +144,20 @@ func (db *DB) Close() error { return db.sql.Close() }
 // Tx runs fn in one transaction, committed when fn returns nil and rolled back when it returns
 // an error or panics. fn works through the Tx it is given only: calling db.Tx again from
 // inside fn would wait forever on SQLite, whose pool has one connection.
+//
+// When ctx carries a transaction of this store (experiments.WithTx), fn joins it in a savepoint
+// instead: fn's error rolls back fn's work only, and fn's work commits with the outer
+// transaction, never before.
 func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
+	if outer, ok := experiments.TxFrom(ctx); ok {
+		if t, ok := outer.(*tx); ok && t.owner == db {
+			return t.db.Transaction(func(g *gorm.DB) error {
+				return fn(&tx{db: g, dialect: db.dialect, owner: db})
+			})
+		}
+	}
 	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&tx{db: g, dialect: db.dialect})
+		return fn(&tx{db: g, dialect: db.dialect, owner: db})
 	})
 }
 
@@ -155,6 +166,7 @@ func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
 type tx struct {
 	db      *gorm.DB
 	dialect string
+	owner   *DB // the store whose pool the transaction holds a connection of
 }
 
 var _ experiments.Tx = (*tx)(nil)
