@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"image/color"
 	"math"
@@ -75,25 +74,24 @@ var reportColumns = []string{"metric", "kind", "variant_key", "control_key", "me
 	"posts_needed", "summary"}
 
 func reportCSV(r experiments.Report) ([]byte, error) {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if err := w.Write(reportColumns); err != nil {
+	sheet := newCSVSheet()
+	if err := sheet.row(textCells(reportColumns...)...); err != nil {
 		return nil, err
 	}
+	n := numberCell
 	for _, m := range r.Metrics {
 		for _, c := range m.Comparisons {
-			row := []string{m.Metric, m.Kind, c.Key, c.ControlKey, c.Method,
-				strconv.Itoa(c.NControl), strconv.Itoa(c.NTreatment),
-				csvNum(c.Estimate), csvNum(c.CILow), csvNum(c.CIHigh), csvNum(c.Lift), csvNum(c.LiftCILow),
-				csvNum(c.LiftCIHigh), csvNum(c.Statistic), csvNum(c.DF), csvNum(c.PValue), csvNum(c.PAdjusted),
-				csvNum(c.ChanceToBeat), csvNum(c.ExpectedLoss), c.Decision, csvInt(c.PostsNeeded), c.Summary}
-			if err := w.Write(row); err != nil {
+			row := []csvCell{textCell(m.Metric), textCell(m.Kind), textCell(c.Key), textCell(c.ControlKey), textCell(c.Method),
+				n(strconv.Itoa(c.NControl)), n(strconv.Itoa(c.NTreatment)),
+				n(csvNum(c.Estimate)), n(csvNum(c.CILow)), n(csvNum(c.CIHigh)), n(csvNum(c.Lift)), n(csvNum(c.LiftCILow)),
+				n(csvNum(c.LiftCIHigh)), n(csvNum(c.Statistic)), n(csvNum(c.DF)), n(csvNum(c.PValue)), n(csvNum(c.PAdjusted)),
+				n(csvNum(c.ChanceToBeat)), n(csvNum(c.ExpectedLoss)), textCell(c.Decision), n(csvInt(c.PostsNeeded)), textCell(c.Summary)}
+			if err := sheet.row(row...); err != nil {
 				return nil, err
 			}
 		}
 	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	return sheet.bytes()
 }
 
 // csvNum writes a statistic in full precision; an unavailable one is an empty cell.
