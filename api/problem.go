@@ -139,5 +139,12 @@ func writeProblem(c echo.Context, p Problem) error {
 	if err != nil {
 		return fmt.Errorf("marshal problem: %w", err)
 	}
+	// A handler that failed while answering may have set headers of its own answer already;
+	// Blob would keep its Content-Type.
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "application/problem+json")
+	h.Del("Content-Disposition")
+	h.Del("ETag")
+	h.Del(echo.HeaderLocation)
 	return c.Blob(p.Status, "application/problem+json", b)
 }

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -25,21 +26,28 @@ import (
 func reportOptions(c echo.Context) (experiments.ReportOptions, error) {
 	q := c.QueryParams()
 	o := experiments.ReportOptions{Metrics: q["metric"], Correction: q.Get("correction")}
-	if h := q.Get("horizon"); h != "" {
-		if _, err := strconv.ParseFloat(h, 64); err != nil && h != "latest" {
+	if h, ok := q["horizon"]; ok {
+		if h[0] != "latest" && !horizonPattern.MatchString(h[0]) {
 			return o, badRequest("horizon", "must be a number of hours, e.g. 24 or 6.5, or latest")
 		}
-		o.Horizon = h
+		o.Horizon = h[0]
 	}
-	if a := q.Get("alpha"); a != "" {
-		alpha, err := strconv.ParseFloat(a, 64)
-		if err != nil {
-			return o, badRequest("alpha", "must be a number, e.g. 0.05")
+	if a, ok := q["alpha"]; ok {
+		alpha, err := strconv.ParseFloat(a[0], 64)
+		if err != nil || !decimalPattern.MatchString(a[0]) {
+			return o, badRequest("alpha", "must be a decimal number, e.g. 0.05")
 		}
 		o.Alpha = &alpha
 	}
 	return o, nil
 }
+
+// horizonPattern is the contract's pattern for horizon (besides "latest"); decimalPattern is
+// a number as JSON writes it. strconv.ParseFloat alone would take 1e2, 1_0, 0x1p-4, Inf and NaN.
+var (
+	horizonPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	decimalPattern = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+)
 
 func (s *Server) report(c echo.Context) (experiments.Report, error) {
 	o, err := reportOptions(c)

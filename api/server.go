@@ -72,6 +72,7 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(logger)
+	e.Pre(decodePath)
 	e.Use(middleware.RequestID())
 	e.Use(s.logRequests)
 	e.Use(s.recoverPanics)
@@ -123,6 +124,8 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 	v.POST("/experiments/:id/import", s.importFile, editor)
 
 	s.routesBeyondCore(v, viewer, editor)
+	v.RouteNotFound("", wrongMethod(e))
+	v.RouteNotFound("/*", wrongMethod(e))
 	return e, nil
 }
 
