@@ -41,6 +41,7 @@ var endpoints = []struct {
 	{http.MethodGet, "/healthz", "getHealth", true},
 	{http.MethodGet, "/readyz", "getReadiness", true},
 	{http.MethodGet, "/openapi.yaml", "getOpenAPI", true},
+	{http.MethodGet, "/metrics", "getMetrics", true},
 	{http.MethodGet, "/v1/workspace", "getWorkspace", false},
 	{http.MethodPost, "/v1/keys", "createKey", false},
 	{http.MethodGet, "/v1/keys", "listKeys", false},

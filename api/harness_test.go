@@ -76,10 +76,15 @@ func newEnv(t testing.TB, dialect string, opts api.Options) *env {
 // newEnvAt is newEnv with the service's clock (nil: the real one).
 func newEnvAt(t testing.TB, dialect string, opts api.Options, now func() time.Time) *env {
 	t.Helper()
+	return newEnvLogged(t, dialect, opts, now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newEnvLogged is newEnvAt with the server's logger.
+func newEnvLogged(t testing.TB, dialect string, opts api.Options, now func() time.Time, logger *slog.Logger) *env {
+	t.Helper()
 	db := storetest.Open(t, dialect)
 	svc := experiments.NewService(db, now)
 	opts.OpenAPI = postlab.OpenAPI
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h, err := api.NewServer(context.Background(), svc, logger, opts)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)

@@ -97,6 +97,7 @@ func (s *Server) importFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.metrics.importedRows(res.Written, res.Skipped, res.Failed, dryRun)
 	if res.Rejected() {
 		detail := fmt.Sprintf("%d of %d rows failed, so nothing was written; fix them, or send ?partial=true to write the rest", res.Failed, res.Rows)
 		fields := make([]experiments.FieldError, 0, len(res.Failures))

@@ -24,7 +24,8 @@ func principal(c echo.Context) experiments.Principal {
 	return p
 }
 
-// logRequests writes one line per request. It never logs headers: they carry API keys.
+// logRequests writes one line per request, and counts it in the metrics. It never logs
+// headers: they carry API keys.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -32,14 +33,18 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err) // render now, so the status below is the one sent
 		}
+		took := time.Since(start)
 		status := c.Response().Status
 		level := slog.LevelInfo
-		if status >= 500 {
+		switch {
+		case status == statusClientClosed:
+			level = slog.LevelWarn
+		case status >= 500:
 			level = slog.LevelError
 		}
 		s.logger.Log(c.Request().Context(), level, "request", "method", c.Request().Method,
-			"route", c.Path(), "status", status, "latency_ms", time.Since(start).Milliseconds(),
-			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+			"route", c.Path(), "status", status, "latency_ms", took.Milliseconds())
+		s.metrics.observe(c, status, took)
 		return nil
 	}
 }
@@ -52,7 +57,7 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r) // net/http aborts the response on purpose: let it
 				}
-				s.logger.Error("panic", "route", c.Path(), "error", fmt.Sprint(r), "stack", string(debug.Stack()))
+				s.logger.ErrorContext(c.Request().Context(), "panic", "route", c.Path(), "error", fmt.Sprint(r), "stack", string(debug.Stack()))
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()

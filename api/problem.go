@@ -117,16 +117,23 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
+		ctx := c.Request().Context()
+		if clientGone(c) {
+			// The client went away: whatever failed, failed for that. Nothing is sent, and the
+			// request is logged with statusClientClosed, not as a server error.
+			c.Response().Status = statusClientClosed
+			logger.InfoContext(ctx, "client closed the request", "method", c.Request().Method, "route", c.Path(), "error", err)
+			return
+		}
 		p := problemFor(err)
 		if p.Status >= 500 {
-			logger.Error("request failed", "method", c.Request().Method, "route", c.Path(),
-				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err)
+			logger.ErrorContext(ctx, "request failed", "method", c.Request().Method, "route", c.Path(), "error", err)
 		}
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="postlab"`)
 		}
 		if err := writeProblem(c, p); err != nil {
-			logger.Error("write problem", "error", err)
+			logger.ErrorContext(ctx, "write problem", "error", err)
 		}
 	}
 }

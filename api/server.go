@@ -28,6 +28,9 @@ type Options struct {
 	InvalidKeyRate  float64
 	InvalidKeyBurst int
 	OpenAPI         []byte // the contract, served at /openapi.yaml
+	// Metrics serves GET /metrics (Prometheus text format, no key needed): expose it only
+	// where the scraper alone can reach it.
+	Metrics bool
 }
 
 // DefaultOptions are the limits SPEC §4 names.
@@ -45,6 +48,7 @@ type Server struct {
 	limiter *rateLimiter
 	freeze  experiments.ReportFreezer // the report frozen when an experiment concludes
 
+	metrics   *metrics        // nil unless Options.Metrics
 	keys      keyCache        // verified API keys
 	badKeys   *failureLimiter // invalid keys per client address
 	inflight  inflightSet     // idempotency scopes this instance is working on
@@ -65,6 +69,9 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("load cursor secret: %w", err)
 	}
+	if _, wrapped := logger.Handler().(requestIDHandler); !wrapped {
+		logger = slog.New(LogRequestIDs(logger.Handler()))
+	}
 	s := &Server{svc: svc, logger: logger, opts: opts, cursors: cursors{secret: secret},
 		limiter: newRateLimiter(opts.RateLimit, opts.RateBurst), freeze: svc.FreezeReport,
 		badKeys: newFailureLimiter(opts.InvalidKeyRate, opts.InvalidKeyBurst)}
@@ -73,7 +80,7 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(logger)
 	e.Pre(decodePath)
-	e.Use(middleware.RequestID())
+	e.Use(requestID)
 	e.Use(s.logRequests)
 	e.Use(s.recoverPanics)
 	isImport := func(c echo.Context) bool { return c.Path() == importRoute }
@@ -86,6 +93,10 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openapi)
+	if opts.Metrics {
+		s.metrics = newMetrics(svc.Store())
+		e.GET("/metrics", s.metrics.handler())
+	}
 
 	// Idempotency runs after the role check (see allow): a key never replays an answer to a
 	// caller that could not have made the request.
@@ -154,7 +165,7 @@ func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.svc.Ping(ctx); err != nil {
-		s.logger.Warn("database not ready", "error", err)
+		s.logger.WarnContext(ctx, "database not ready", "error", err)
 		return writeProblem(c, newProblem(http.StatusServiceUnavailable, "the database does not answer", nil))
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

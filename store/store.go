@@ -138,6 +138,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // Dialect names the database: "postgres" or "sqlite".
 func (db *DB) Dialect() string { return db.dialect }
 
+// Stats reports the connection pool's figures.
+func (db *DB) Stats() sql.DBStats { return db.sql.Stats() }
+
 // Close releases the connection pool.
 func (db *DB) Close() error { return db.sql.Close() }
 

@@ -99,8 +99,16 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (co
 		return cfg, err
 	}
 	burst, err := envFloat(getenv, "POSTLAB_RATE_BURST", float64(cfg.api.RateBurst))
+	if err != nil {
+		return cfg, err
+	}
 	cfg.api.RateBurst = int(burst)
-	return cfg, err
+	if v := getenv("POSTLAB_METRICS"); v != "" {
+		if cfg.api.Metrics, err = strconv.ParseBool(v); err != nil {
+			return cfg, fmt.Errorf("POSTLAB_METRICS must be true or false, not %q", v)
+		}
+	}
+	return cfg, nil
 }
 
 func envOr(getenv func(string) string, name, def string) string {
@@ -156,7 +164,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	// Lines logged with a request's context (the store's slow queries too) name its request_id.
+	logger := slog.New(api.LogRequestIDs(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel})))
 	db, err := store.Open(ctx, cfg.databaseURL, logger)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
