@@ -13,6 +13,9 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Tx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
 	Tx(ctx context.Context, fn func(Tx) error) error
+	// Read runs fn, which only reads and needs no snapshot across its statements, as cheaply
+	// as the database allows (no write lock, and on PostgreSQL no transaction).
+	Read(ctx context.Context, fn func(Tx) error) error
 	// Dialect names the database: "postgres" or "sqlite".
 	Dialect() string
 	// Close releases the connection pool.

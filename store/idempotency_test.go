@@ -142,3 +142,38 @@ func TestJoinedTx(t *testing.T) {
 		}
 	})
 }
+
+// TestRead: Read sees what Tx committed, and inside a transaction (WithTx) that transaction's
+// own writes; on SQLite it cannot write.
+func TestRead(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		ws := seedWorkspace(t, db)
+		get := func(ctx context.Context, key string) error {
+			return db.Read(ctx, func(tx experiments.Tx) error {
+				_, err := tx.GetExperiment(ws.ID, key, false)
+				return err
+			})
+		}
+		seedExperiment(t, db, ws.ID, "committed")
+		if err := get(context.Background(), "committed"); err != nil {
+			t.Errorf("Read after a commit: %v", err)
+		}
+		inTx(t, db, func(tx experiments.Tx) error {
+			if err := tx.InsertExperiment(newExperiment(ws.ID, "pending")); err != nil {
+				return err
+			}
+			if err := get(experiments.WithTx(context.Background(), tx), "pending"); err != nil {
+				t.Errorf("Read inside the writing transaction: %v", err)
+			}
+			return nil
+		})
+		if db.Dialect() == store.DialectSQLite {
+			err := db.Read(context.Background(), func(tx experiments.Tx) error {
+				return tx.InsertExperiment(newExperiment(ws.ID, "sneaky"))
+			})
+			if err == nil {
+				t.Error("a write through Read succeeded on SQLite's read-only pool")
+			}
+		}
+	})
+}

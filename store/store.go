@@ -53,6 +53,8 @@ type DB struct {
 	sql     *sql.DB
 	dialect string
 	log     *slog.Logger
+	read    *gorm.DB // reads: SQLite's read-only pool, else the pool itself
+	readSQL *sql.DB  // SQLite's read-only pool, nil otherwise
 }
 
 var _ experiments.Store = (*DB)(nil)
@@ -83,8 +85,61 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
+	db := &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger, read: g}
+	if dialect == DialectSQLite && !inMemory(databaseURL) {
+		if db.read, db.readSQL, err = openSQLiteReader(ctx, databaseURL, logger); err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open %s database: %w", dialect, err)
+		}
+	}
 	logger.Info("database opened", "dialect", dialect)
-	return &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger}, nil
+	return db, nil
+}
+
+// sqliteReaders is the size of SQLite's read-only pool. In WAL mode readers neither wait for
+// the writer nor hold it up; each reads the snapshot of the moment its transaction began.
+const sqliteReaders = 4
+
+// sqliteReadParams open a connection that can only read; a transaction on it would begin
+// DEFERRED, taking no write lock.
+const sqliteReadParams = "_pragma=busy_timeout(10000)&_pragma=query_only(1)&_txlock=deferred"
+
+// openSQLiteReader opens the read-only pool of an SQLite file (the write pool has opened it,
+// in WAL mode, already).
+func openSQLiteReader(ctx context.Context, path string, logger *slog.Logger) (*gorm.DB, *sql.DB, error) {
+	if path == "" {
+		path = DefaultSQLitePath
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	g, err := gorm.Open(sqlite.Open(path+sep+sqliteReadParams), &gorm.Config{
+		Logger:                 queryLogger{log: logger, slow: slowQuery},
+		SkipDefaultTransaction: true,
+		DisableAutomaticPing:   true,
+		NowFunc:                func() time.Time { return dbTime(time.Now()) },
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read pool: %w", err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read pool: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(sqliteReaders)
+	sqlDB.SetMaxIdleConns(sqliteReaders)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, nil, fmt.Errorf("read pool: %w", err)
+	}
+	return g, sqlDB, nil
+}
+
+// inMemory reports whether an SQLite name is an in-memory database, which a second pool would
+// not share.
+func inMemory(path string) bool {
+	return strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory")
 }
 
 func dialectorFor(databaseURL string) (string, gorm.Dialector) {
@@ -141,8 +196,16 @@ func (db *DB) Dialect() string { return db.dialect }
 // Stats reports the connection pool's figures.
 func (db *DB) Stats() sql.DBStats { return db.sql.Stats() }
 
-// Close releases the connection pool.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close releases the connection pools.
+func (db *DB) Close() error {
+	if db.readSQL != nil {
+		if err := db.readSQL.Close(); err != nil {
+			_ = db.sql.Close()
+			return err
+		}
+	}
+	return db.sql.Close()
+}
 
 // Tx runs fn in one transaction, committed when fn returns nil and rolled back when it returns
 // an error or panics. fn works through the Tx it is given only: calling db.Tx again from
@@ -162,6 +225,19 @@ func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
 	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		return fn(&tx{db: g, dialect: db.dialect, owner: db})
 	})
+}
+
+// Read runs fn, which only reads, outside a transaction: each statement runs on its own, with
+// no BEGIN and COMMIT round trips, so fn must not depend on two statements seeing one snapshot.
+// On SQLite it reads through the read-only pool, beside the writer, never waiting for its
+// lock. When ctx carries a transaction of this store, fn joins it, and so sees its writes.
+func (db *DB) Read(ctx context.Context, fn func(experiments.Tx) error) error {
+	if outer, ok := experiments.TxFrom(ctx); ok {
+		if t, ok := outer.(*tx); ok && t.owner == db {
+			return db.Tx(ctx, fn)
+		}
+	}
+	return fn(&tx{db: db.read.WithContext(ctx), dialect: db.dialect, owner: db})
 }
 
 // tx is one transaction's view of the store. Every query goes through db, the transaction's
