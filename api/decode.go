@@ -8,6 +8,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -46,7 +48,83 @@ func decodeJSON(c echo.Context, dst any) error {
 		}
 		return badRequest("body", "must hold exactly one JSON value")
 	}
+	// encoding/json takes null as "leave as it is": a body of null, or null for a field the
+	// contract does not make nullable, would pass for an absent one.
+	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+		return experiments.Invalid(experiments.FieldError{Field: "body", Message: "must be a JSON object, not null"})
+	}
+	if fields := nullFields(body, reflect.TypeOf(dst), ""); len(fields) > 0 {
+		return experiments.Invalid(fields...)
+	}
 	return nil
+}
+
+// metricFields are the snapshot metrics, which may be null (unknown).
+var metricFields = func() []string {
+	names := make([]string, len(experiments.SnapshotMetrics))
+	for i, sm := range experiments.SnapshotMetrics {
+		names[i] = sm.Name
+	}
+	return names
+}()
+
+// nullable lists, per request type, the fields the contract lets a client send as null.
+var nullable = map[reflect.Type][]string{
+	reflect.TypeFor[experiments.SnapshotInput](): metricFields,
+	reflect.TypeFor[singleSnapshot]():            metricFields,
+	reflect.TypeFor[experiments.VariantInput]():  {"weight", "post_time"},
+	reflect.TypeFor[experiments.PostInput]():     {"followers_at_post"},
+}
+
+// nullFields names every field of raw, decoded as t, that is null without being nullable. raw
+// has already been decoded into t without error.
+func nullFields(raw []byte, t reflect.Type, prefix string) []experiments.FieldError {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		var out []experiments.FieldError
+		for i, item := range items {
+			out = append(out, nullFields(item, t.Elem(), fmt.Sprintf("%s[%d].", strings.TrimSuffix(prefix, "."), i))...)
+		}
+		return out
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return nil
+		}
+		return structNulls(obj, t, prefix)
+	}
+	return nil
+}
+
+func structNulls(obj map[string]json.RawMessage, t reflect.Type, prefix string) []experiments.FieldError {
+	var out []experiments.FieldError
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			out = append(out, structNulls(obj, f.Type, prefix)...)
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		value, sent := obj[name]
+		if !f.IsExported() || name == "" || name == "-" || !sent {
+			continue
+		}
+		if string(bytes.TrimSpace(value)) == "null" {
+			if !slices.Contains(nullable[t], name) {
+				out = append(out, experiments.FieldError{Field: prefix + name, Message: "must not be null; leave it out instead"})
+			}
+			continue
+		}
+		out = append(out, nullFields(value, f.Type, prefix+name+".")...)
+	}
+	return out
 }
 
 func isTooLarge(err error) bool {
@@ -58,12 +136,17 @@ func isTooLarge(err error) bool {
 // element name[i].field: encoding/json's own errors drop the index ("snapshots.views").
 func decodeRows[T any](name string, raws []json.RawMessage) ([]T, error) {
 	out := make([]T, len(raws))
+	var nulls []experiments.FieldError
 	for i, raw := range raws {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&out[i]); err != nil {
 			return nil, decodeErrorAt(fmt.Sprintf("%s[%d]", name, i), err)
 		}
+		nulls = append(nulls, nullFields(raw, reflect.TypeOf(&out[i]), fmt.Sprintf("%s[%d].", name, i))...)
+	}
+	if len(nulls) > 0 {
+		return nil, experiments.Invalid(nulls...)
 	}
 	return out, nil
 }

@@ -58,6 +58,7 @@ type env struct {
 	t      testing.TB
 	srv    *httptest.Server
 	svc    *experiments.Service
+	all    api.Services // svc with the report and planning services, as the program wires them
 	admin  string
 	editor string
 	viewer string
@@ -78,6 +79,12 @@ func newEnv(t testing.TB, dialect string, opts api.Options) *env {
 // newEnvAt is newEnv with the service's clock (nil: the real one).
 func newEnvAt(t testing.TB, dialect string, opts api.Options, now func() time.Time) *env {
 	t.Helper()
+	return newEnvLogged(t, dialect, opts, now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newEnvLogged is newEnvAt with the server's logger.
+func newEnvLogged(t testing.TB, dialect string, opts api.Options, now func() time.Time, logger *slog.Logger) *env {
+	t.Helper()
 	db := storetest.Open(t, dialect)
 	// Wired as the program wires them: the report service freezes reports at conclusion, the
 	// planning service sizes plans at start.
@@ -86,14 +93,13 @@ func newEnvAt(t testing.TB, dialect string, opts api.Options, now func() time.Ti
 	svc := experiments.NewService(db, now, reports.FreezeReport, plans)
 	services := api.Services{Experiments: svc, Reports: reports, Planning: plans}
 	opts.OpenAPI = postlab.OpenAPI
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h, err := api.NewServer(context.Background(), services, logger, opts)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, svc: svc}
+	e := &env{t: t, srv: srv, svc: svc, all: services}
 	e.admin = e.workspace("acme")
 	e.editor = e.newKey(e.admin, "editor")
 	e.viewer = e.newKey(e.admin, "viewer")

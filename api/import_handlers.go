@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,8 +33,20 @@ func (s rowSource) Next() (experiments.ImportRow, error) {
 		return row, experiments.Invalid(experiments.FieldError{Field: "file", Message: file.Error()})
 	case isTooLarge(err):
 		return row, echo.ErrStatusRequestEntityTooLarge
+	case err != nil && !errors.Is(err, io.EOF):
+		// The reader reads nothing but the upload: its failure is a body cut short or malformed.
+		return row, uploadError(err)
 	}
 	return row, err
+}
+
+// uploadError answers an upload that could not be read to its end (a truncated multipart
+// form, a connection that dropped).
+func uploadError(err error) error {
+	if isTooLarge(err) {
+		return echo.ErrStatusRequestEntityTooLarge
+	}
+	return badRequest("file", "could not be read to its end: the upload is cut short or malformed")
 }
 
 // importFailed is the problem answered when rows failed and nothing was written.
@@ -54,6 +67,9 @@ func (s *Server) importFile(c echo.Context) error {
 	}
 	mapping, err := parseMapping(q.Get("mapping"))
 	if err != nil {
+		return err
+	}
+	if err := importContentType(c); err != nil {
 		return err
 	}
 	body, formMapping, err := importBody(c)
@@ -87,6 +103,7 @@ func (s *Server) importFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.metrics.importedRows(res.Written, res.Skipped, res.Failed, dryRun)
 	if res.Rejected() {
 		detail := fmt.Sprintf("%d of %d rows failed, so nothing was written; fix them, or send ?partial=true to write the rest", res.Failed, res.Rows)
 		fields := make([]experiments.FieldError, 0, len(res.Failures))
@@ -127,6 +144,23 @@ func parseMapping(raw string) (importer.Mapping, error) {
 		return m, experiments.Invalid(experiments.FieldError{Field: "mapping", Message: err.Error()})
 	}
 	return m, nil
+}
+
+// importMediaTypes are the bodies the import takes, as the contract lists them. A body sent
+// without a Content-Type is taken as application/octet-stream (RFC 9110 §8.3).
+var importMediaTypes = []string{"text/csv", "application/x-ndjson", "application/octet-stream", "multipart/form-data"}
+
+func importContentType(c echo.Context) error {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || !slices.Contains(importMediaTypes, mt) {
+		return &requestError{status: http.StatusUnsupportedMediaType,
+			detail: "send the file as text/csv, application/x-ndjson, application/octet-stream or multipart/form-data"}
+	}
+	return nil
 }
 
 // importBody finds the file: the raw body, or the "file" part of a multipart form (a
@@ -173,9 +207,9 @@ func readerOptions(c echo.Context, e experiments.Experiment) (importer.Options, 
 	if opts.Platform == "" {
 		opts.Platform = e.Platform
 	}
-	if v := q.Get("format"); v != "" {
-		f, err := importer.ParseFormat(v)
-		if err != nil {
+	if v, ok := q["format"]; ok {
+		f, err := importer.ParseFormat(v[0])
+		if err != nil || !slices.Contains(importer.Formats, importer.Format(v[0])) { // the contract's exact values only
 			return opts, badRequest("format", "must be one of csv, ndjson, tiktok, instagram, facebook")
 		}
 		opts.Format = f
@@ -198,8 +232,6 @@ func readerError(err error) error {
 	switch {
 	case errors.As(err, &file):
 		return experiments.Invalid(experiments.FieldError{Field: "file", Message: file.Error()})
-	case isTooLarge(err):
-		return echo.ErrStatusRequestEntityTooLarge
 	}
-	return fmt.Errorf("read import: %w", err)
+	return uploadError(err)
 }

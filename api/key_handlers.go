@@ -31,6 +31,7 @@ func (s *Server) createKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	answerHoldsSecret(c)
 	return c.JSON(http.StatusCreated, createdKey{APIKey: k, Secret: secret})
 }
 
@@ -51,5 +52,6 @@ func (s *Server) revokeKey(c echo.Context) error {
 	if err := s.svc.RevokeKey(c.Request().Context(), principal(c), c.Param("key_id")); err != nil {
 		return err
 	}
+	s.keys.forget(c.Param("key_id")) // other instances forget it within keyCacheTTL
 	return c.NoContent(http.StatusNoContent)
 }

@@ -3,10 +3,8 @@ package api
 import (
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +24,8 @@ func principal(c echo.Context) experiments.Principal {
 	return p
 }
 
-// logRequests writes one line per request. It never logs headers: they carry API keys.
+// logRequests writes one line per request, and counts it in the metrics. It never logs
+// headers: they carry API keys.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -34,14 +33,18 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err) // render now, so the status below is the one sent
 		}
+		took := time.Since(start)
 		status := c.Response().Status
 		level := slog.LevelInfo
-		if status >= 500 {
+		switch {
+		case status == statusClientClosed:
+			level = slog.LevelWarn
+		case status >= 500:
 			level = slog.LevelError
 		}
 		s.logger.Log(c.Request().Context(), level, "request", "method", c.Request().Method,
-			"route", c.Path(), "status", status, "latency_ms", time.Since(start).Milliseconds(),
-			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+			"route", c.Path(), "status", status, "latency_ms", took.Milliseconds())
+		s.metrics.observe(c, status, took)
 		return nil
 	}
 }
@@ -51,7 +54,10 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				s.logger.Error("panic", "route", c.Path(), "error", fmt.Sprint(r), "stack", string(debug.Stack()))
+				if r == http.ErrAbortHandler {
+					panic(r) // net/http aborts the response on purpose: let it
+				}
+				s.logger.ErrorContext(c.Request().Context(), "panic", "route", c.Path(), "error", fmt.Sprint(r), "stack", string(debug.Stack()))
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
@@ -81,23 +87,6 @@ func checkText(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
-
-// authenticate resolves the bearer key to a principal, or answers 401.
-func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		auth := c.Request().Header.Get(echo.HeaderAuthorization)
-		scheme, secret, ok := strings.Cut(auth, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-			return experiments.Errorf(experiments.EUNAUTHORIZED, "send an API key as Authorization: Bearer <key>")
-		}
-		p, err := s.svc.Authenticate(c.Request().Context(), strings.TrimSpace(secret))
-		if err != nil {
-			return err
-		}
-		c.Set(principalKey, p)
-		return next(c)
-	}
-}
 
 // requireRole answers 403 unless the key's role allows need.
 func requireRole(need experiments.Role) echo.MiddlewareFunc {
@@ -147,9 +136,7 @@ func (r *rateLimiter) wait(key string, now time.Time) time.Duration {
 func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if d := s.limiter.wait(principal(c).KeyID, time.Now()); d > 0 {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
-			return writeProblem(c, newProblem(http.StatusTooManyRequests,
-				"too many requests with this key; wait as Retry-After says", nil))
+			return tooManyRequests(c, d, "too many requests with this key; wait as Retry-After says")
 		}
 		return next(c)
 	}

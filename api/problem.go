@@ -124,22 +124,28 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
+		ctx := c.Request().Context()
+		if clientGone(c) {
+			// The client went away: whatever failed, failed for that. Nothing is sent, and the
+			// request is logged with statusClientClosed, not as a server error.
+			c.Response().Status = statusClientClosed
+			logger.InfoContext(ctx, "client closed the request", "method", c.Request().Method, "route", c.Path(), "error", err)
+			return
+		}
 		p := problemFor(err)
 		switch {
 		case p.Status == http.StatusServiceUnavailable:
 			// An outage of the database, not a bug: the client is told when to come back.
 			c.Response().Header().Set("Retry-After", retryAfter)
-			logger.Warn("request failed: database unavailable", "method", c.Request().Method, "route", c.Path(),
-				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err)
+			logger.WarnContext(ctx, "request failed: database unavailable", "method", c.Request().Method, "route", c.Path(), "error", err)
 		case p.Status >= 500:
-			logger.Error("request failed", "method", c.Request().Method, "route", c.Path(),
-				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err)
+			logger.ErrorContext(ctx, "request failed", "method", c.Request().Method, "route", c.Path(), "error", err)
 		}
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="postlab"`)
 		}
 		if err := writeProblem(c, p); err != nil {
-			logger.Error("write problem", "error", err)
+			logger.ErrorContext(ctx, "write problem", "error", err)
 		}
 	}
 }
@@ -152,5 +158,12 @@ func writeProblem(c echo.Context, p Problem) error {
 	if err != nil {
 		return fmt.Errorf("marshal problem: %w", err)
 	}
+	// A handler that failed while answering may have set headers of its own answer already;
+	// Blob would keep its Content-Type.
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "application/problem+json")
+	h.Del("Content-Disposition")
+	h.Del("ETag")
+	h.Del(echo.HeaderLocation)
 	return c.Blob(p.Status, "application/problem+json", b)
 }

@@ -1,15 +1,10 @@
 package api_test
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"postlab/api"
 	"postlab/experiments"
@@ -198,34 +193,4 @@ func TestLimits(t *testing.T) {
 	if limited == 0 {
 		t.Error("10 quick requests at 1/s with burst 5: none was limited")
 	}
-}
-
-// TestIdempotencyInFlight: a repeat while the first request is still being processed is 409;
-// a claim left by a request that died long ago no longer blocks the key.
-func TestIdempotencyInFlight(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, e *env) {
-		body := map[string]any{"key": "flight", "name": "Flight", "platform": "tiktok"}
-		raw, _ := json.Marshal(body)
-		sum := sha256.Sum256(raw)
-		ws, err := e.svc.Authenticate(context.Background(), e.editor)
-		if err != nil {
-			t.Fatal(err)
-		}
-		claim := func(key string, at time.Time) {
-			err := e.svc.Store().Tx(context.Background(), func(tx experiments.Tx) error {
-				_, err := tx.ClaimIdempotency(experiments.IdempotencyRecord{WorkspaceID: ws.WorkspaceID, Key: key,
-					Method: "POST", Path: "/v1/experiments", RequestHash: hex.EncodeToString(sum[:]), CreatedAt: at})
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		claim("busy", time.Now())
-		e.do(call{method: "POST", path: "/v1/experiments", key: e.editor, body: body,
-			headers: map[string]string{"Idempotency-Key": "busy"}}).problem(http.StatusConflict, "")
-		claim("dead", time.Now().Add(-time.Hour))
-		e.do(call{method: "POST", path: "/v1/experiments", key: e.editor, body: body,
-			headers: map[string]string{"Idempotency-Key": "dead"}}).want(http.StatusCreated)
-	})
 }

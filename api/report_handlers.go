@@ -2,11 +2,11 @@ package api
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"image/color"
 	"math"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -26,21 +26,28 @@ import (
 func reportOptions(c echo.Context) (report.Options, error) {
 	q := c.QueryParams()
 	o := report.Options{Metrics: q["metric"], Correction: q.Get("correction")}
-	if h := q.Get("horizon"); h != "" {
-		if _, err := strconv.ParseFloat(h, 64); err != nil && h != "latest" {
+	if h, ok := q["horizon"]; ok {
+		if h[0] != "latest" && !horizonPattern.MatchString(h[0]) {
 			return o, badRequest("horizon", "must be a number of hours, e.g. 24 or 6.5, or latest")
 		}
-		o.Horizon = h
+		o.Horizon = h[0]
 	}
-	if a := q.Get("alpha"); a != "" {
-		alpha, err := strconv.ParseFloat(a, 64)
-		if err != nil {
-			return o, badRequest("alpha", "must be a number, e.g. 0.05")
+	if a, ok := q["alpha"]; ok {
+		alpha, err := strconv.ParseFloat(a[0], 64)
+		if err != nil || !decimalPattern.MatchString(a[0]) {
+			return o, badRequest("alpha", "must be a decimal number, e.g. 0.05")
 		}
 		o.Alpha = &alpha
 	}
 	return o, nil
 }
+
+// horizonPattern is the contract's pattern for horizon (besides "latest"); decimalPattern is
+// a number as JSON writes it. strconv.ParseFloat alone would take 1e2, 1_0, 0x1p-4, Inf and NaN.
+var (
+	horizonPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	decimalPattern = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+)
 
 func (s *Server) readReport(c echo.Context) (report.Report, error) {
 	o, err := reportOptions(c)
@@ -75,26 +82,25 @@ var reportColumns = []string{"metric", "kind", "variant_key", "control_key", "me
 	"decision_final", "exploratory", "posts_needed", "summary"}
 
 func reportCSV(r report.Report) ([]byte, error) {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if err := w.Write(reportColumns); err != nil {
+	sheet := newCSVSheet()
+	if err := sheet.row(textCells(reportColumns...)...); err != nil {
 		return nil, err
 	}
+	n := numberCell
 	for _, m := range r.Metrics {
 		for _, c := range m.Comparisons {
-			row := []string{m.Metric, m.Kind, c.Key, c.ControlKey, c.Method,
-				strconv.Itoa(c.NControl), strconv.Itoa(c.NTreatment), strconv.Itoa(c.NExcluded),
-				csvNum(c.Estimate), csvNum(c.CILow), csvNum(c.CIHigh), csvNum(c.Lift), csvNum(c.LiftCILow),
-				csvNum(c.LiftCIHigh), csvNum(c.Statistic), csvNum(c.DF), csvNum(c.PValue), csvNum(c.PAdjusted),
-				csvNum(c.ChanceToBeat), csvNum(c.ExpectedLoss), c.Decision, strconv.FormatBool(c.DecisionFinal),
-				strconv.FormatBool(c.Exploratory), csvInt(c.PostsNeeded), c.Summary}
-			if err := w.Write(row); err != nil {
+			row := []csvCell{textCell(m.Metric), textCell(m.Kind), textCell(c.Key), textCell(c.ControlKey), textCell(c.Method),
+				n(strconv.Itoa(c.NControl)), n(strconv.Itoa(c.NTreatment)), n(strconv.Itoa(c.NExcluded)),
+				n(csvNum(c.Estimate)), n(csvNum(c.CILow)), n(csvNum(c.CIHigh)), n(csvNum(c.Lift)), n(csvNum(c.LiftCILow)),
+				n(csvNum(c.LiftCIHigh)), n(csvNum(c.Statistic)), n(csvNum(c.DF)), n(csvNum(c.PValue)), n(csvNum(c.PAdjusted)),
+				n(csvNum(c.ChanceToBeat)), n(csvNum(c.ExpectedLoss)), textCell(c.Decision), textCell(strconv.FormatBool(c.DecisionFinal)),
+				textCell(strconv.FormatBool(c.Exploratory)), n(csvInt(c.PostsNeeded)), textCell(c.Summary)}
+			if err := sheet.row(row...); err != nil {
 				return nil, err
 			}
 		}
 	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	return sheet.bytes()
 }
 
 // csvNum writes a statistic in full precision; an unavailable one is an empty cell.

@@ -62,7 +62,9 @@ func readCSV(t testing.TB, name string) []map[string]string {
 // loadReference creates the synthetic experiment of report_reference.R through the API and
 // returns its id: three variants with planned weights, posts from three accounts (two logged
 // while the experiment was a draft), and their snapshots.
-func (e *env) loadReference() string {
+//
+// names, when given, replace the variants' names (control, climate-action, photo) in order.
+func (e *env) loadReference(names ...string) string {
 	t := e.t
 	t.Helper()
 	exp := e.do(call{method: "POST", path: "/v1/experiments", key: e.editor, body: map[string]any{
@@ -78,6 +80,9 @@ func (e *env) loadReference() string {
 		{"climate-action", "Video #ClimateAction", "ClimateAction", "video", 0.3},
 		{"photo", "Photo #ForClimate", "ForClimate", "photo", 0.3},
 	} {
+		if i := slices.Index([]string{"control", "climate-action", "photo"}, v.key); i < len(names) {
+			v.name = names[i]
+		}
 		e.do(call{method: "POST", path: "/v1/experiments/" + exp + "/variants", key: e.editor, body: map[string]any{
 			"key": v.key, "name": v.name, "is_control": v.key == "control", "weight": v.weight,
 			"levels": map[string]string{"hashtags": v.hashtags, "format": v.format}}}).want(http.StatusCreated)

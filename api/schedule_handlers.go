@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -84,31 +83,29 @@ func (s *Server) writeSchedule(c echo.Context, experimentID, key string, rows []
 
 // scheduleCSV writes one row per slot; a checked (stored) plan adds its check.
 func scheduleCSV(rows []scheduleRow, checked bool) ([]byte, error) {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	sheet := newCSVSheet()
 	header := []string{"planned_at", "planned_at_utc", "account", "variant_key", "variant_name", "block"}
 	if checked {
 		header = append(header, "on_time", "wrong_variant", "post_id")
 	}
-	if err := w.Write(header); err != nil {
+	if err := sheet.row(textCells(header...)...); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
-		rec := []string{r.slot.PlannedAt.Format(time.RFC3339), r.slot.PlannedAt.UTC().Format(time.RFC3339),
-			r.slot.Account, r.slot.VariantKey, r.slot.VariantName, r.slot.Block}
+		rec := []csvCell{numberCell(r.slot.PlannedAt.Format(time.RFC3339)), numberCell(r.slot.PlannedAt.UTC().Format(time.RFC3339)),
+			textCell(r.slot.Account), textCell(r.slot.VariantKey), textCell(r.slot.VariantName), textCell(r.slot.Block)}
 		if checked {
 			postID := ""
 			if r.postID != nil {
 				postID = *r.postID
 			}
-			rec = append(rec, strconv.FormatBool(r.onTime), strconv.FormatBool(r.wrongVariant), postID)
+			rec = append(rec, numberCell(strconv.FormatBool(r.onTime)), numberCell(strconv.FormatBool(r.wrongVariant)), textCell(postID))
 		}
-		if err := w.Write(rec); err != nil {
+		if err := sheet.row(rec...); err != nil {
 			return nil, err
 		}
 	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	return sheet.bytes()
 }
 
 // icsTime is an iCalendar UTC date-time (RFC 5545 §3.3.5, form 2).

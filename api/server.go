@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,13 +26,20 @@ type Options struct {
 	RequestTimeout  time.Duration // per request, honoured by queries through ctx
 	RateLimit       float64       // requests per second per API key (per instance); 0 turns it off
 	RateBurst       int
+	// InvalidKeyRate is how many requests with invalid keys per second a client address may
+	// send (with a burst of InvalidKeyBurst) before it is answered 429 without a lookup.
+	InvalidKeyRate  float64
+	InvalidKeyBurst int
 	OpenAPI         []byte // the contract, served at /openapi.yaml
+	// Metrics serves GET /metrics (Prometheus text format, no key needed): expose it only
+	// where the scraper alone can reach it.
+	Metrics bool
 }
 
 // DefaultOptions are the limits SPEC §4 names.
 func DefaultOptions() Options {
 	return Options{BodyLimit: "10M", ImportBodyLimit: "100M", RequestTimeout: 5 * time.Minute,
-		RateLimit: 50, RateBurst: 200}
+		RateLimit: 50, RateBurst: 200, InvalidKeyRate: 1, InvalidKeyBurst: 20}
 }
 
 // Services are the domain services the handlers call, built once by the program.
@@ -50,6 +58,13 @@ type Server struct {
 	opts    Options
 	cursors cursors
 	limiter *rateLimiter
+
+	metrics   *metrics        // nil unless Options.Metrics
+	keys      keyCache        // verified API keys
+	badKeys   *failureLimiter // invalid keys per client address
+	inflight  inflightSet     // idempotency scopes this instance is working on
+	purgeMu   sync.Mutex
+	lastPurge time.Time // of expired idempotency records
 }
 
 // importRoute is the one route with a larger body limit.
@@ -66,13 +81,18 @@ func NewServer(ctx context.Context, services Services, logger *slog.Logger, opts
 	if err != nil {
 		return nil, fmt.Errorf("load cursor secret: %w", err)
 	}
+	if _, wrapped := logger.Handler().(requestIDHandler); !wrapped {
+		logger = slog.New(LogRequestIDs(logger.Handler()))
+	}
 	s := &Server{svc: svc, reports: services.Reports, plans: services.Planning, logger: logger, opts: opts,
-		cursors: cursors{secret: secret}, limiter: newRateLimiter(opts.RateLimit, opts.RateBurst)}
+		cursors: cursors{secret: secret}, limiter: newRateLimiter(opts.RateLimit, opts.RateBurst),
+		badKeys: newFailureLimiter(opts.InvalidKeyRate, opts.InvalidKeyBurst)}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(logger)
-	e.Use(middleware.RequestID())
+	e.Pre(decodePath)
+	e.Use(requestID)
 	e.Use(s.logRequests)
 	e.Use(s.recoverPanics)
 	isImport := func(c echo.Context) bool { return c.Path() == importRoute }
@@ -87,9 +107,15 @@ func NewServer(ctx context.Context, services Services, logger *slog.Logger, opts
 	e.HEAD("/healthz", s.healthz) // load balancers probe with HEAD
 	e.HEAD("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openapi)
+	if opts.Metrics {
+		s.metrics = newMetrics(svc.Store())
+		e.GET("/metrics", s.metrics.handler())
+	}
 
-	v := e.Group("/v1", s.authenticate, s.rateLimit, s.idempotency)
-	viewer, editor, admin := requireRole(experiments.RoleViewer), requireRole(experiments.RoleEditor), requireRole(experiments.RoleAdmin)
+	// Idempotency runs after the role check (see allow): a key never replays an answer to a
+	// caller that could not have made the request.
+	v := e.Group("/v1", s.authenticate, s.rateLimit)
+	viewer, editor, admin := s.allow(experiments.RoleViewer), s.allow(experiments.RoleEditor), s.allow(experiments.RoleAdmin)
 
 	v.GET("/workspace", s.getWorkspace, viewer)
 	v.POST("/keys", s.createKey, admin)
@@ -123,7 +149,14 @@ func NewServer(ctx context.Context, services Services, logger *slog.Logger, opts
 	v.POST("/experiments/:id/import", s.importFile, editor)
 
 	s.routesBeyondCore(v, viewer, editor)
+	v.RouteNotFound("", wrongMethod(e))
+	v.RouteNotFound("/*", wrongMethod(e))
 	return e, nil
+}
+
+// allow checks the route's role, then handles Idempotency-Key.
+func (s *Server) allow(need experiments.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc { return requireRole(need)(s.idempotency(next)) }
 }
 
 // routesBeyondCore registers the report, import and planning endpoints.
@@ -146,7 +179,7 @@ func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.svc.Ping(ctx); err != nil {
-		s.logger.Warn("database not ready", "error", err)
+		s.logger.WarnContext(ctx, "database not ready", "error", err)
 		c.Response().Header().Set("Retry-After", retryAfter)
 		return writeProblem(c, newProblem(http.StatusServiceUnavailable, "the database does not answer", nil))
 	}

@@ -178,7 +178,7 @@ func (s *Service) ListExperiments(ctx context.Context, p Principal, filter Exper
 		return nil, err
 	}
 	var list []Experiment
-	err := s.tx(ctx, func(tx Tx) (err error) {
+	err := s.read(ctx, func(tx Tx) (err error) {
 		list, err = tx.ListExperiments(p.WorkspaceID, filter)
 		return err
 	})
@@ -188,7 +188,7 @@ func (s *Service) ListExperiments(ctx context.Context, p Principal, filter Exper
 // GetExperiment finds an experiment by id or key.
 func (s *Service) GetExperiment(ctx context.Context, p Principal, idOrKey string) (Experiment, error) {
 	var e Experiment
-	err := s.tx(ctx, func(tx Tx) (err error) {
+	err := s.read(ctx, func(tx Tx) (err error) {
 		e, err = tx.GetExperiment(p.WorkspaceID, idOrKey, false)
 		return err
 	})

@@ -47,3 +47,6 @@ func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
 // tx runs fn in one store transaction.
 func (s *Service) tx(ctx context.Context, fn func(Tx) error) error { return s.store.Tx(ctx, fn) }
+
+// read runs fn, which only reads, in one Store.Read.
+func (s *Service) read(ctx context.Context, fn func(Tx) error) error { return s.store.Read(ctx, fn) }

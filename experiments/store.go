@@ -13,6 +13,9 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Tx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
 	Tx(ctx context.Context, fn func(Tx) error) error
+	// Read runs fn, which only reads and needs no snapshot across its statements, as cheaply
+	// as the database allows (no write lock, and on PostgreSQL no transaction).
+	Read(ctx context.Context, fn func(Tx) error) error
 	// Dialect names the database: "postgres" or "sqlite".
 	Dialect() string
 	// Close releases the connection pool.
@@ -57,18 +60,25 @@ type ExternalRef struct {
 	ExternalID string
 }
 
-// IdempotencyRecord is the stored first answer to a POST carrying an Idempotency-Key, scoped to
-// the workspace, method and path. Status is 0 while the first request is still in flight.
+// IdempotencyRecord is the stored first answer to a POST carrying an Idempotency-Key. Scope is
+// the SHA-256 of everything the key is scoped by (workspace, API key, method, path, query and the
+// key itself); Fingerprint is the SHA-256 of the request's content type and body. Only completed,
+// successful answers are stored, in the same transaction as the request's writes. Redacted says
+// the answer held a secret, which was removed before the body was stored.
 type IdempotencyRecord struct {
+	Scope       string
 	WorkspaceID string
-	Key         string
+	APIKeyID    string
 	Method      string
 	Path        string
-	RequestHash string
+	Query       string
+	Key         string
+	Fingerprint string
 	Status      int
 	ContentType string
-	Body        []byte
 	Headers     map[string]string
+	Body        []byte
+	Redacted    bool
 	CreatedAt   time.Time
 }
 
@@ -128,11 +138,15 @@ type Tx interface {
 	// number of posts, that return no other snapshot.
 	HorizonSnapshots(workspaceID string, q HorizonQuery) (HorizonData, error)
 
-	// Idempotency keys. ClaimIdempotency inserts rec (Status 0) and returns (nil, nil), or
-	// returns the record already stored under the same scope and key.
-	ClaimIdempotency(rec IdempotencyRecord) (*IdempotencyRecord, error)
-	CompleteIdempotency(rec IdempotencyRecord) error // stores status, headers and body
-	ReleaseIdempotency(rec IdempotencyRecord) error  // forgets a claim whose request failed
+	// Idempotency keys. LockIdempotency holds scope for the rest of the transaction and reports
+	// whether it could: false means another transaction holds it (its request is in flight).
+	// IdempotencyRecord returns the answer stored under scope no earlier than since, or nil.
+	// SaveIdempotency stores an answer, replacing an expired one under the same scope.
+	// PurgeIdempotency deletes the records created before before and says how many.
+	LockIdempotency(scope string) (bool, error)
+	IdempotencyRecord(scope string, since time.Time) (*IdempotencyRecord, error)
+	SaveIdempotency(rec IdempotencyRecord) error
+	PurgeIdempotency(before time.Time) (int64, error)
 
 	// Secret returns the server-wide secret of that name, creating a random one on first use
 	// (every instance on one database shares it).

@@ -2,25 +2,32 @@ package store
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"postlab/experiments"
 )
 
 type idempotencyRow struct {
-	WorkspaceID string    `gorm:"column:workspace_id;primaryKey"`
-	Method      string    `gorm:"column:method;primaryKey"`
-	Path        string    `gorm:"column:path;primaryKey"`
-	Key         string    `gorm:"column:key;primaryKey"`
-	RequestHash string    `gorm:"column:request_hash"`
-	Status      int       `gorm:"column:status"` // 0 while the first request is in flight
+	Scope       string    `gorm:"column:scope;primaryKey"`
+	WorkspaceID string    `gorm:"column:workspace_id"`
+	APIKeyID    string    `gorm:"column:api_key_id"`
+	Method      string    `gorm:"column:method"`
+	Path        string    `gorm:"column:path"`
+	Query       string    `gorm:"column:query"`
+	Key         string    `gorm:"column:key"`
+	Fingerprint string    `gorm:"column:fingerprint"`
+	Status      int       `gorm:"column:status"`
 	ContentType string    `gorm:"column:content_type"`
 	Headers     string    `gorm:"column:headers"` // JSON object
 	Body        []byte    `gorm:"column:body"`
+	Redacted    bool      `gorm:"column:redacted"`
 	CreatedAt   time.Time `gorm:"column:created_at;autoCreateTime:false"`
 }
 
@@ -28,14 +35,18 @@ func (idempotencyRow) TableName() string { return "idempotency_keys" }
 
 func fromIdempotency(rec experiments.IdempotencyRecord) (idempotencyRow, error) {
 	row := idempotencyRow{
+		Scope:       rec.Scope,
 		WorkspaceID: rec.WorkspaceID,
+		APIKeyID:    rec.APIKeyID,
 		Method:      rec.Method,
 		Path:        rec.Path,
+		Query:       rec.Query,
 		Key:         rec.Key,
-		RequestHash: rec.RequestHash,
+		Fingerprint: rec.Fingerprint,
 		Status:      rec.Status,
 		ContentType: rec.ContentType,
 		Body:        rec.Body,
+		Redacted:    rec.Redacted,
 		CreatedAt:   createdAt(rec.CreatedAt),
 	}
 	var err error
@@ -47,14 +58,18 @@ func fromIdempotency(rec experiments.IdempotencyRecord) (idempotencyRow, error) 
 
 func (r idempotencyRow) toDomain() (experiments.IdempotencyRecord, error) {
 	rec := experiments.IdempotencyRecord{
+		Scope:       r.Scope,
 		WorkspaceID: r.WorkspaceID,
-		Key:         r.Key,
+		APIKeyID:    r.APIKeyID,
 		Method:      r.Method,
 		Path:        r.Path,
-		RequestHash: r.RequestHash,
+		Query:       r.Query,
+		Key:         r.Key,
+		Fingerprint: r.Fingerprint,
 		Status:      r.Status,
 		ContentType: r.ContentType,
 		Body:        r.Body,
+		Redacted:    r.Redacted,
 		Headers:     map[string]string{},
 		CreatedAt:   r.CreatedAt.UTC(),
 	}
@@ -64,76 +79,73 @@ func (r idempotencyRow) toDomain() (experiments.IdempotencyRecord, error) {
 	return rec, nil
 }
 
-// idempotencyScope is the WHERE condition naming rec's row.
-func idempotencyScope(rec experiments.IdempotencyRecord) (string, []any) {
-	return "workspace_id = ? AND method = ? AND path = ? AND key = ?",
-		[]any{rec.WorkspaceID, rec.Method, rec.Path, rec.Key}
+// idempotencyLockClass is the first half of the two-int advisory lock postlab takes for an
+// idempotency scope on PostgreSQL; the second half is 32 bits of the scope's hash. Two-int
+// advisory locks never collide with the one-bigint lock migrations take.
+const idempotencyLockClass = 0x1de4
+
+// LockIdempotency holds scope until the transaction ends. On PostgreSQL it is a
+// transaction-level advisory lock, tried without waiting: another transaction holding it is
+// a request in flight, and a transaction that dies (a crash, a cancelled request) lets go of
+// it with everything else. On SQLite every transaction begins IMMEDIATE and so already holds
+// the database's only write lock: no other transaction can hold the scope meanwhile.
+func (t *tx) LockIdempotency(scope string) (bool, error) {
+	if t.dialect != DialectPostgres {
+		return true, nil
+	}
+	sum, err := hex.DecodeString(scope)
+	if err != nil || len(sum) < 4 {
+		return false, fmt.Errorf("lock idempotency key: scope %q is not a hex hash", scope)
+	}
+	var held bool
+	id := int32(binary.BigEndian.Uint32(sum[:4]))
+	if err := t.db.Raw("SELECT pg_try_advisory_xact_lock(?, ?)", idempotencyLockClass, id).Scan(&held).Error; err != nil {
+		return false, fmt.Errorf("lock idempotency key: %w", err)
+	}
+	return held, nil
 }
 
-// ClaimIdempotency stores rec as in flight and returns (nil, nil), or returns the record already
-// stored under the same workspace, method, path and key. On PostgreSQL a claim racing another
-// transaction's uncommitted claim waits for it to end.
-func (t *tx) ClaimIdempotency(rec experiments.IdempotencyRecord) (*experiments.IdempotencyRecord, error) {
-	row, err := fromIdempotency(rec)
-	if err != nil {
-		return nil, fmt.Errorf("claim idempotency key: %w", err)
-	}
-	res := t.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-	if res.Error != nil {
-		if violationOf(res.Error).kind == foreignKeyViolation {
-			return nil, notFound("workspace")
-		}
-		return nil, fmt.Errorf("claim idempotency key: %w", res.Error)
-	}
-	if res.RowsAffected == 1 {
+// IdempotencyRecord returns the answer stored under scope no earlier than since, or nil.
+func (t *tx) IdempotencyRecord(scope string, since time.Time) (*experiments.IdempotencyRecord, error) {
+	var row idempotencyRow
+	err := t.db.Where("scope = ? AND created_at >= ?", scope, dbTime(since)).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
-	var stored idempotencyRow
-	where, args := idempotencyScope(rec)
-	if err := take(t.db.Where(where, args...), &stored, "idempotency key", "read idempotency key"); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, fmt.Errorf("read idempotency key: %w", err)
 	}
-	got, err := stored.toDomain()
+	rec, err := row.toDomain()
 	if err != nil {
 		return nil, err
 	}
-	return &got, nil
+	return &rec, nil
 }
 
-// CompleteIdempotency stores the answer to the claimed request: status, content type, headers
-// and body.
-func (t *tx) CompleteIdempotency(rec experiments.IdempotencyRecord) error {
+// SaveIdempotency stores an answer. A record already under the scope can only be an expired
+// one (IdempotencyRecord would have returned it otherwise, under the lock): it is replaced.
+func (t *tx) SaveIdempotency(rec experiments.IdempotencyRecord) error {
 	row, err := fromIdempotency(rec)
 	if err != nil {
-		return fmt.Errorf("complete idempotency key: %w", err)
+		return fmt.Errorf("save idempotency key: %w", err)
 	}
-	where, args := idempotencyScope(rec)
-	res := t.db.Model(&idempotencyRow{}).Where(where, args...).Updates(map[string]any{
-		"status":       row.Status,
-		"content_type": row.ContentType,
-		"headers":      row.Headers,
-		"body":         row.Body,
-	})
+	res := t.db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "scope"}}, UpdateAll: true}).Create(&row)
 	if res.Error != nil {
-		return fmt.Errorf("complete idempotency key: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return notFound("idempotency key")
+		if violationOf(res.Error).kind == foreignKeyViolation {
+			return notFound("workspace")
+		}
+		return fmt.Errorf("save idempotency key: %w", res.Error)
 	}
 	return nil
 }
 
-// ReleaseIdempotency forgets a claim that is still in flight; a completed answer stays.
-func (t *tx) ReleaseIdempotency(rec experiments.IdempotencyRecord) error {
-	where, args := idempotencyScope(rec)
-	res := t.db.Where(where, args...).Where("status = 0").Delete(&idempotencyRow{})
+// PurgeIdempotency deletes the records created before before.
+func (t *tx) PurgeIdempotency(before time.Time) (int64, error) {
+	res := t.db.Where("created_at < ?", dbTime(before)).Delete(&idempotencyRow{})
 	if res.Error != nil {
-		return fmt.Errorf("release idempotency key: %w", res.Error)
+		return 0, fmt.Errorf("purge idempotency keys: %w", res.Error)
 	}
-	if res.RowsAffected == 0 {
-		return notFound("idempotency key")
-	}
-	return nil
+	return res.RowsAffected, nil
 }
 
 type secretRow struct {

@@ -1,7 +1,8 @@
 package store_test
 
 import (
-	"sync"
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,94 +14,166 @@ import (
 func TestIdempotency(t *testing.T) {
 	eachDialect(t, func(t *testing.T, db *store.DB) {
 		ws := seedWorkspace(t, db)
-		claim := func(rec experiments.IdempotencyRecord) *experiments.IdempotencyRecord {
+		read := func(scope string, since int) *experiments.IdempotencyRecord {
 			t.Helper()
 			var got *experiments.IdempotencyRecord
 			inTx(t, db, func(tx experiments.Tx) (err error) {
-				got, err = tx.ClaimIdempotency(rec)
+				got, err = tx.IdempotencyRecord(scope, at(since))
 				return err
 			})
 			return got
 		}
+		save := func(rec experiments.IdempotencyRecord) {
+			t.Helper()
+			inTx(t, db, func(tx experiments.Tx) error { return tx.SaveIdempotency(rec) })
+		}
 		rec := experiments.IdempotencyRecord{
-			WorkspaceID: ws.ID, Key: "k-1", Method: "POST", Path: "/v1/experiments",
-			RequestHash: "sha256:abc", CreatedAt: at(0),
+			Scope: "aa01", WorkspaceID: ws.ID, APIKeyID: "k", Method: "POST", Path: "/v1/experiments",
+			Query: "dry_run=true", Key: "k-1", Fingerprint: "f", Status: 201, ContentType: "application/json",
+			Headers: map[string]string{"Location": "/v1/experiments/x"}, Body: []byte(`{"id":"x"}`), Redacted: true,
+			CreatedAt: at(0),
 		}
-
-		if got := claim(rec); got != nil {
-			t.Fatalf("first ClaimIdempotency() = %+v, want nil", got)
+		if got := read(rec.Scope, -24); got != nil {
+			t.Fatalf("IdempotencyRecord() before any save = %+v, want nil", got)
 		}
-		inFlight := rec
-		inFlight.Headers = map[string]string{}
-		if got := claim(rec); !cmp.Equal(got, &inFlight) {
-			t.Errorf("ClaimIdempotency() while in flight:\n%s", cmp.Diff(&inFlight, got))
+		save(rec)
+		if got := read(rec.Scope, -24); !cmp.Equal(got, &rec) {
+			t.Errorf("IdempotencyRecord() after save:\n%s", cmp.Diff(&rec, got))
 		}
-
-		done := rec
-		done.Status, done.ContentType = 201, "application/json"
-		done.Headers = map[string]string{"Location": "/v1/experiments/x", "ETag": `"1"`}
-		done.Body = []byte(`{"id":"x"}`)
-		inTx(t, db, func(tx experiments.Tx) error { return tx.CompleteIdempotency(done) })
-		if got := claim(rec); !cmp.Equal(got, &done) {
-			t.Errorf("ClaimIdempotency() after completion (replay):\n%s", cmp.Diff(&done, got))
+		if got := read(rec.Scope, 1); got != nil {
+			t.Errorf("IdempotencyRecord() since after its creation = %+v, want nil (expired)", got)
 		}
-		// A completed answer is not released.
-		wantCode(t, txErr(db, func(tx experiments.Tx) error { return tx.ReleaseIdempotency(rec) }), experiments.ENOTFOUND)
-
-		// The same key under another scope is another claim.
-		for _, other := range []func(*experiments.IdempotencyRecord){
-			func(r *experiments.IdempotencyRecord) { r.WorkspaceID = seedWorkspace(t, db).ID },
-			func(r *experiments.IdempotencyRecord) { r.Path = "/v1/experiments/x/posts" },
-			func(r *experiments.IdempotencyRecord) { r.Method = "PUT" },
-		} {
-			r := rec
-			other(&r)
-			if got := claim(r); got != nil {
-				t.Errorf("ClaimIdempotency(%s %s in %s) = %+v, want a new claim", r.Method, r.Path, r.WorkspaceID, got)
-			}
+		// An expired record is replaced by a new answer under the same scope.
+		newer := rec
+		newer.Status, newer.Redacted, newer.CreatedAt = 200, false, at(30)
+		save(newer)
+		if got := read(rec.Scope, 6); !cmp.Equal(got, &newer) {
+			t.Errorf("IdempotencyRecord() after replacing an expired record:\n%s", cmp.Diff(&newer, got))
 		}
-
-		// A released claim can be claimed again.
-		failed := rec
-		failed.Key = "k-2"
-		claim(failed)
-		inTx(t, db, func(tx experiments.Tx) error { return tx.ReleaseIdempotency(failed) })
-		if got := claim(failed); got != nil {
-			t.Errorf("ClaimIdempotency() after release = %+v, want a new claim", got)
+		old := rec
+		old.Scope, old.CreatedAt = "bb02", at(-48)
+		save(old)
+		var purged int64
+		inTx(t, db, func(tx experiments.Tx) (err error) {
+			purged, err = tx.PurgeIdempotency(at(6))
+			return err
+		})
+		if purged != 1 || read(old.Scope, -100) != nil || read(rec.Scope, 6) == nil {
+			t.Errorf("PurgeIdempotency(6 h) purged %d, want exactly the record of -48 h", purged)
 		}
-
 		missing := rec
-		missing.Key = "never-claimed"
-		wantCode(t, txErr(db, func(tx experiments.Tx) error { return tx.CompleteIdempotency(missing) }), experiments.ENOTFOUND)
+		missing.Scope, missing.WorkspaceID = "cc03", newID()
+		wantCode(t, txErr(db, func(tx experiments.Tx) error { return tx.SaveIdempotency(missing) }), experiments.ENOTFOUND)
 	})
 }
 
-// TestIdempotencyRace claims one key from 8 transactions at once: exactly one wins.
-func TestIdempotencyRace(t *testing.T) {
+// TestIdempotencyLock: on PostgreSQL a second transaction cannot hold a scope another one
+// holds, and can once that one has ended; SQLite's write lock makes every transaction hold it.
+func TestIdempotencyLock(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		scope := "0123abcd"
+		lock := func() bool {
+			var held bool
+			inTx(t, db, func(tx experiments.Tx) (err error) {
+				held, err = tx.LockIdempotency(scope)
+				return err
+			})
+			return held
+		}
+		if db.Dialect() == store.DialectSQLite {
+			if !lock() {
+				t.Error("LockIdempotency() on SQLite = false, want true")
+			}
+			return
+		}
+		inTx(t, db, func(tx experiments.Tx) error {
+			if held, err := tx.LockIdempotency(scope); err != nil || !held {
+				t.Fatalf("first LockIdempotency() = %v, %v, want true", held, err)
+			}
+			if lock() {
+				t.Error("LockIdempotency() while another transaction holds the scope = true, want false")
+			}
+			return nil
+		})
+		if !lock() {
+			t.Error("LockIdempotency() after the holder ended = false, want true")
+		}
+	})
+}
+
+// TestJoinedTx: a Tx whose context carries a transaction joins it: its work commits with
+// the outer transaction or not at all, and its own error undoes only its own work.
+func TestJoinedTx(t *testing.T) {
 	eachDialect(t, func(t *testing.T, db *store.DB) {
 		ws := seedWorkspace(t, db)
-		rec := experiments.IdempotencyRecord{WorkspaceID: ws.ID, Key: "race", Method: "POST", Path: "/v1/snapshots:batch", RequestHash: "h"}
-		var (
-			wg   sync.WaitGroup
-			mu   sync.Mutex
-			wins int
-		)
-		for range 8 {
-			wg.Go(func() {
-				inTx(t, db, func(tx experiments.Tx) error {
-					got, err := tx.ClaimIdempotency(rec)
-					if err == nil && got == nil {
-						mu.Lock()
-						wins++
-						mu.Unlock()
-					}
-					return err
-				})
+		exists := func(key string) bool {
+			err := txErr(db, func(tx experiments.Tx) error {
+				_, err := tx.GetExperiment(ws.ID, key, false)
+				return err
+			})
+			return err == nil
+		}
+		insert := func(ctx context.Context, key string) error {
+			return db.Tx(ctx, func(tx experiments.Tx) error { return tx.InsertExperiment(newExperiment(ws.ID, key)) })
+		}
+		rollback := errors.New("roll back")
+		err := db.Tx(context.Background(), func(tx experiments.Tx) error {
+			ctx := experiments.WithTx(context.Background(), tx)
+			if err := insert(ctx, "joined"); err != nil {
+				return err
+			}
+			return rollback
+		})
+		if !errors.Is(err, rollback) || exists("joined") {
+			t.Errorf("outer rollback: err %v, inner insert kept %v; want both undone", err, exists("joined"))
+		}
+		inTx(t, db, func(tx experiments.Tx) error {
+			ctx := experiments.WithTx(context.Background(), tx)
+			if err := insert(ctx, "kept"); err != nil {
+				return err
+			}
+			if err := insert(ctx, "kept"); err == nil {
+				t.Error("second insert of the same key succeeded")
+			}
+			return insert(ctx, "after")
+		})
+		if !exists("kept") || !exists("after") {
+			t.Errorf("a failed inner Tx undid more than its own work: kept %v, after %v", exists("kept"), exists("after"))
+		}
+	})
+}
+
+// TestRead: Read sees what Tx committed, and inside a transaction (WithTx) that transaction's
+// own writes; on SQLite it cannot write.
+func TestRead(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		ws := seedWorkspace(t, db)
+		get := func(ctx context.Context, key string) error {
+			return db.Read(ctx, func(tx experiments.Tx) error {
+				_, err := tx.GetExperiment(ws.ID, key, false)
+				return err
 			})
 		}
-		wg.Wait()
-		if wins != 1 {
-			t.Errorf("%d of 8 concurrent claims won, want 1", wins)
+		seedExperiment(t, db, ws.ID, "committed")
+		if err := get(context.Background(), "committed"); err != nil {
+			t.Errorf("Read after a commit: %v", err)
+		}
+		inTx(t, db, func(tx experiments.Tx) error {
+			if err := tx.InsertExperiment(newExperiment(ws.ID, "pending")); err != nil {
+				return err
+			}
+			if err := get(experiments.WithTx(context.Background(), tx), "pending"); err != nil {
+				t.Errorf("Read inside the writing transaction: %v", err)
+			}
+			return nil
+		})
+		if db.Dialect() == store.DialectSQLite {
+			err := db.Read(context.Background(), func(tx experiments.Tx) error {
+				return tx.InsertExperiment(newExperiment(ws.ID, "sneaky"))
+			})
+			if err == nil {
+				t.Error("a write through Read succeeded on SQLite's read-only pool")
+			}
 		}
 	})
 }

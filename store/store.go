@@ -55,6 +55,8 @@ type DB struct {
 	dialect string
 	log     *slog.Logger
 	timeout time.Duration // see SetTimeout
+	read    *gorm.DB      // reads: SQLite's read-only pool, else the pool itself
+	readSQL *sql.DB       // SQLite's read-only pool, nil otherwise
 }
 
 var _ experiments.Store = (*DB)(nil)
@@ -87,8 +89,61 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
+	db := &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger, read: g, timeout: DefaultTimeout}
+	if dialect == DialectSQLite && !inMemory(databaseURL) {
+		if db.read, db.readSQL, err = openSQLiteReader(ctx, databaseURL, logger); err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open %s database: %w", dialect, err)
+		}
+	}
 	logger.Info("database opened", "dialect", dialect)
-	return &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger, timeout: DefaultTimeout}, nil
+	return db, nil
+}
+
+// sqliteReaders is the size of SQLite's read-only pool. In WAL mode readers neither wait for
+// the writer nor hold it up; each reads the snapshot of the moment its transaction began.
+const sqliteReaders = 4
+
+// sqliteReadParams open a connection that can only read; a transaction on it would begin
+// DEFERRED, taking no write lock.
+const sqliteReadParams = "_pragma=busy_timeout(10000)&_pragma=query_only(1)&_txlock=deferred"
+
+// openSQLiteReader opens the read-only pool of an SQLite file (the write pool has opened it,
+// in WAL mode, already).
+func openSQLiteReader(ctx context.Context, path string, logger *slog.Logger) (*gorm.DB, *sql.DB, error) {
+	if path == "" {
+		path = DefaultSQLitePath
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	g, err := gorm.Open(sqlite.Open(path+sep+sqliteReadParams), &gorm.Config{
+		Logger:                 queryLogger{log: logger, slow: slowQuery},
+		SkipDefaultTransaction: true,
+		DisableAutomaticPing:   true,
+		NowFunc:                func() time.Time { return dbTime(time.Now()) },
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read pool: %w", err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read pool: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(sqliteReaders)
+	sqlDB.SetMaxIdleConns(sqliteReaders)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, nil, fmt.Errorf("read pool: %w", err)
+	}
+	return g, sqlDB, nil
+}
+
+// inMemory reports whether an SQLite name is an in-memory database, which a second pool would
+// not share.
+func inMemory(path string) bool {
+	return strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory")
 }
 
 // dialectorFor picks the database that databaseURL names; see ParseDatabaseURL.
@@ -185,8 +240,19 @@ func (db *DB) Ping(ctx context.Context) error {
 // Dialect names the database: "postgres" or "sqlite".
 func (db *DB) Dialect() string { return db.dialect }
 
-// Close releases the connection pool.
-func (db *DB) Close() error { return db.sql.Close() }
+// Stats reports the connection pool's figures.
+func (db *DB) Stats() sql.DBStats { return db.sql.Stats() }
+
+// Close releases the connection pools.
+func (db *DB) Close() error {
+	if db.readSQL != nil {
+		if err := db.readSQL.Close(); err != nil {
+			_ = db.sql.Close()
+			return err
+		}
+	}
+	return db.sql.Close()
+}
 
 // Tx runs fn in one transaction, committed when fn returns nil and rolled back when it returns
 // an error or panics. fn works through the Tx it is given only: calling db.Tx again from
@@ -196,7 +262,34 @@ func (db *DB) Close() error { return db.sql.Close() }
 // up to txAttempts times in all, so fn must be safe to run more than once (it starts from what
 // it reads). When the database does not answer within the timeout (SetTimeout), or cannot be
 // reached, Tx returns an error that is experiments.ErrUnavailable.
+//
+// When ctx carries a transaction of this store (experiments.WithTx), fn joins it in a savepoint
+// instead: fn's error rolls back fn's work only, and fn's work commits with the outer
+// transaction, never before. A deadlock there rolls back to the savepoint and runs fn again.
 func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
+	if t, ok := db.outer(ctx); ok {
+		return db.retry(ctx, func() (bool, error) {
+			return false, t.db.Transaction(func(g *gorm.DB) error {
+				return fn(&tx{db: g, dialect: db.dialect, owner: db})
+			})
+		})
+	}
+	return db.retry(ctx, func() (bool, error) { return db.attempt(ctx, fn) })
+}
+
+// outer is the transaction of this store that ctx carries, if any.
+func (db *DB) outer(ctx context.Context) (*tx, bool) {
+	if o, ok := experiments.TxFrom(ctx); ok {
+		if t, ok := o.(*tx); ok && t.owner == db {
+			return t, true
+		}
+	}
+	return nil, false
+}
+
+// retry runs one attempt after another while the database aborts them to break a deadlock or
+// a serialization conflict, up to txAttempts in all.
+func (db *DB) retry(ctx context.Context, run func() (unreachable bool, err error)) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
@@ -205,7 +298,7 @@ func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
 			}
 		}
 		var unreachable bool
-		unreachable, err = db.attempt(ctx, fn)
+		unreachable, err = run()
 		if unreachable {
 			return asUnavailable(err)
 		}
@@ -223,7 +316,7 @@ func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
 // connection, and waiting for it is waiting for the requests ahead, not for a silent server:
 // that wait is bounded by the request's own context only.
 func (db *DB) attempt(ctx context.Context, fn func(experiments.Tx) error) (bool, error) {
-	body := func(g *gorm.DB) error { return fn(&tx{db: g, dialect: db.dialect}) }
+	body := func(g *gorm.DB) error { return fn(&tx{db: g, dialect: db.dialect, owner: db}) }
 	wctx := ctx
 	var err error
 	if db.dialect == DialectSQLite {
@@ -247,11 +340,30 @@ func (db *DB) attempt(ctx context.Context, fn func(experiments.Tx) error) (bool,
 // Call it before the DB is used.
 func (db *DB) SetTimeout(d time.Duration) { db.timeout = d }
 
+// Read runs fn, which only reads, outside a transaction: each statement runs on its own, with
+// no BEGIN and COMMIT round trips, so fn must not depend on two statements seeing one snapshot.
+// On SQLite it reads through the read-only pool, beside the writer, never waiting for its
+// lock. When ctx carries a transaction of this store, fn joins it, and so sees its writes.
+func (db *DB) Read(ctx context.Context, fn func(experiments.Tx) error) error {
+	if _, ok := db.outer(ctx); ok {
+		return db.Tx(ctx, fn)
+	}
+	// Bounded like a transaction: a database that does not answer is ErrUnavailable.
+	wctx, stop := withWatchdog(ctx, db.timeout)
+	defer stop()
+	err := fn(&tx{db: db.read.WithContext(wctx), dialect: db.dialect, owner: db})
+	if ctx.Err() == nil && unavailable(wctx, err) {
+		return asUnavailable(err)
+	}
+	return err
+}
+
 // tx is one transaction's view of the store. Every query goes through db, the transaction's
 // handle, never through the pool.
 type tx struct {
 	db      *gorm.DB
 	dialect string
+	owner   *DB // the store whose pool the transaction holds a connection of
 }
 
 var _ experiments.Tx = (*tx)(nil)

@@ -152,8 +152,16 @@ func (cfg *config) fromEnv(getenv func(string) string) error {
 		return err
 	}
 	rate, err := envFloat(getenv, "POSTLAB_BODY_MIN_RATE", float64(cfg.bodyRead.MinRate))
+	if err != nil {
+		return err
+	}
 	cfg.bodyRead.MinRate = int64(rate)
-	return err
+	if v := getenv("POSTLAB_METRICS"); v != "" {
+		if cfg.api.Metrics, err = strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("POSTLAB_METRICS must be true or false, not %q", v)
+		}
+	}
+	return nil
 }
 
 func envDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
@@ -244,7 +252,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 
 // withService opens and migrates the database, then runs fn with the services on it.
 func withService(ctx context.Context, cfg config, stderr io.Writer, fn func(api.Services, *slog.Logger) error) error {
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	// Lines logged with a request's context (the store's slow queries too) name its request_id.
+	logger := slog.New(api.LogRequestIDs(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel})))
 	db, err := store.Open(ctx, cfg.databaseURL, logger)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)

@@ -1,0 +1,181 @@
+package api
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
+
+	"postlab/experiments"
+)
+
+// keyCacheTTL bounds how long a verified key is trusted without asking the database. A key
+// revoked through another instance (or the command line) keeps working here for at most this
+// long; revoking through this instance forgets it at once.
+const keyCacheTTL = 30 * time.Second
+
+// keyCacheSize bounds the cache; when it is full, expired entries go, and if none had, all.
+const keyCacheSize = 10000
+
+// authenticate resolves the bearer key to a principal, or answers 401. A verified key is cached
+// for keyCacheTTL, so that an authenticated request costs no query of its own. Before any
+// database work, a client address that has sent too many invalid keys is answered 429.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		auth := c.Request().Header.Get(echo.HeaderAuthorization)
+		scheme, secret, ok := strings.Cut(auth, " ")
+		secret = strings.TrimSpace(secret)
+		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+			return experiments.Errorf(experiments.EUNAUTHORIZED, "send an API key as Authorization: Bearer <key>")
+		}
+		hash := experiments.HashKey(secret)
+		now := time.Now()
+		p, ok := s.keys.get(hash, now)
+		if !ok {
+			addr := clientAddress(c.Request())
+			if d := s.badKeys.blocked(addr, now); d > 0 {
+				return tooManyRequests(c, d, "too many requests with invalid API keys from this address; wait as Retry-After says")
+			}
+			var err error
+			if p, err = s.svc.Authenticate(c.Request().Context(), secret); err != nil {
+				if experiments.ErrorCode(err) == experiments.EUNAUTHORIZED {
+					s.badKeys.failed(addr, now)
+				}
+				return err
+			}
+			s.keys.put(hash, p, now)
+		}
+		c.Set(principalKey, p)
+		return next(c)
+	}
+}
+
+func tooManyRequests(c echo.Context, wait time.Duration, detail string) error {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	return writeProblem(c, newProblem(http.StatusTooManyRequests, detail, nil))
+}
+
+// keyCache holds verified keys by the hash of their secret (never the secret itself).
+type keyCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedKey
+}
+
+type cachedKey struct {
+	p       experiments.Principal
+	expires time.Time
+}
+
+func (k *keyCache) get(hash string, now time.Time) (experiments.Principal, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	e, ok := k.entries[hash]
+	if !ok || now.After(e.expires) {
+		return experiments.Principal{}, false
+	}
+	return e.p, true
+}
+
+func (k *keyCache) put(hash string, p experiments.Principal, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.entries == nil {
+		k.entries = map[string]cachedKey{}
+	}
+	if len(k.entries) >= keyCacheSize {
+		for h, e := range k.entries {
+			if now.After(e.expires) {
+				delete(k.entries, h)
+			}
+		}
+		if len(k.entries) >= keyCacheSize {
+			clear(k.entries)
+		}
+	}
+	k.entries[hash] = cachedKey{p: p, expires: now.Add(keyCacheTTL)}
+}
+
+// forget drops the key with this id, whatever its secret.
+func (k *keyCache) forget(keyID string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for h, e := range k.entries {
+		if e.p.KeyID == keyID {
+			delete(k.entries, h)
+		}
+	}
+}
+
+// clientAddress is the address a request came from: the peer of the connection. Headers such
+// as X-Forwarded-For are the client's to write and are not trusted.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// failureLimiter keeps a token bucket per client address, spent by invalid keys only: an
+// address that has spent its burst is refused before its next key is looked up.
+type failureLimiter struct {
+	mu      sync.Mutex
+	perSec  float64
+	burst   int
+	buckets map[string]*rate.Limiter
+}
+
+// failureBuckets bounds the addresses tracked; buckets that have refilled are dropped first.
+const failureBuckets = 10000
+
+func newFailureLimiter(perSec float64, burst int) *failureLimiter {
+	return &failureLimiter{perSec: perSec, burst: burst, buckets: map[string]*rate.Limiter{}}
+}
+
+// blocked says how long addr must wait before its next key is looked up; 0 lets it through.
+func (f *failureLimiter) blocked(addr string, now time.Time) time.Duration {
+	if f.perSec <= 0 {
+		return 0
+	}
+	f.mu.Lock()
+	l, ok := f.buckets[addr]
+	f.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	if tokens := l.TokensAt(now); tokens < 1 {
+		return time.Duration((1 - tokens) / f.perSec * float64(time.Second))
+	}
+	return 0
+}
+
+// failed spends one token of addr's bucket.
+func (f *failureLimiter) failed(addr string, now time.Time) {
+	if f.perSec <= 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, ok := f.buckets[addr]
+	if !ok {
+		if len(f.buckets) >= failureBuckets {
+			for a, b := range f.buckets {
+				if b.TokensAt(now) >= float64(f.burst) {
+					delete(f.buckets, a)
+				}
+			}
+		}
+		if len(f.buckets) >= failureBuckets {
+			clear(f.buckets)
+		}
+		l = rate.NewLimiter(rate.Limit(f.perSec), f.burst)
+		f.buckets[addr] = l
+	}
+	l.AllowN(now, 1)
+}
