@@ -111,7 +111,7 @@ func (f *fuzzer) seedExperiment(key string, posts int) *fuzzExperiment {
 		for h, views := range map[int]int{24: 1000 + 300*i, 48: 1500 + 500*i} {
 			snaps = append(snaps, map[string]any{"platform": "tiktok", "external_id": ext,
 				"observed_at": at.Add(time.Duration(h) * time.Hour).Format(time.RFC3339),
-				"views": views, "likes": views / 20, "comments": 3, "shares": i})
+				"views":       views, "likes": views / 20, "comments": 3, "shares": i})
 		}
 	}
 	if len(snaps) > 0 {
