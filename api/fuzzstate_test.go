@@ -108,10 +108,11 @@ func (f *fuzzer) seedExperiment(key string, posts int) *fuzzExperiment {
 			"variant_key": x.variants[i%2].key, "account": fuzzAccounts[i%2], "external_id": ext,
 			"posted_at": at.Format(time.RFC3339), "timezone": "Europe/Zurich"}})
 		st.posts = append(st.posts, fuzzPost{id: r.want(http.StatusCreated).field("id"), externalID: ext, seeded: true})
-		for h, views := range map[int]int{24: 1000 + 300*i, 48: 1500 + 500*i} {
-			snaps = append(snaps, map[string]any{"platform": "tiktok", "external_id": ext,
-				"observed_at": at.Add(time.Duration(h) * time.Hour).Format(time.RFC3339),
-				"views":       views, "likes": views / 20, "comments": 3, "shares": i})
+		for _, h := range []int{24, 48} {
+			views := 1000 + h*10*(i+1)
+			observed := at.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+			snaps = append(snaps, map[string]any{"platform": "tiktok", "external_id": ext, "observed_at": observed,
+				"views": views, "likes": views / 20, "comments": 3, "shares": i})
 		}
 	}
 	if len(snaps) > 0 {
