@@ -37,7 +37,7 @@ import (
 //  5. afterwards every stored row can be read back: every list, every row, every report.
 //
 // The run is fixed by a seed and bounded. POSTLAB_FUZZ_REQUESTS sets the requests per database
-// (default 1500), POSTLAB_FUZZ_SEED the seed (default 1), POSTLAB_FUZZ_OPS a regular expression
+// (default 1500, or 500 under -race, to stay within about a minute), POSTLAB_FUZZ_SEED the seed (default 1), POSTLAB_FUZZ_OPS a regular expression
 // of the operationIds to fuzz (default all); POSTLAB_FUZZ_TRACE=1 prints each request before it
 // is sent, which names the request when one kills the process. Each finding prints the request
 // that reproduces it.
@@ -45,9 +45,16 @@ func TestContractFuzz(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the contract fuzzer is not short")
 	}
-	budget := envInt(t, "POSTLAB_FUZZ_REQUESTS", 1500)
+	budget := 1500
+	if raceDetector {
+		budget = 500
+	}
+	budget = envInt(t, "POSTLAB_FUZZ_REQUESTS", budget)
 	seed := envInt(t, "POSTLAB_FUZZ_SEED", 1)
-	only := regexp.MustCompile(os.Getenv("POSTLAB_FUZZ_OPS"))
+	only, err := regexp.Compile(os.Getenv("POSTLAB_FUZZ_OPS"))
+	if err != nil {
+		t.Fatalf("POSTLAB_FUZZ_OPS: %v", err)
+	}
 	for _, d := range storetest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			opts := api.DefaultOptions()
@@ -57,8 +64,9 @@ func TestContractFuzz(t *testing.T) {
 			f.setUp()
 			start := time.Now()
 			f.run(budget, only)
+			fuzzed, took := f.sent, time.Since(start)
 			f.readBack()
-			f.report(d, time.Since(start))
+			f.report(d, fuzzed, took, time.Since(start)-took)
 		})
 	}
 }
@@ -117,7 +125,8 @@ type fuzzer struct {
 	keys     map[string]string // role → secret
 	sent     int
 	statuses map[int]int
-	byOp     map[string]map[int]int // operationId → status → answers, for go test -v
+	byOp     map[string]map[int]int   // operationId → status → answers, for go test -v
+	opTime   map[string]time.Duration // operationId → time spent waiting for answers
 	findings []finding
 	lastIdem string
 }
@@ -127,7 +136,7 @@ func newFuzzer(t *testing.T, e *env, seed uint64) *fuzzer {
 	if err != nil {
 		t.Fatalf("openapi.yaml: %v", err)
 	}
-	return &fuzzer{t: t, e: e, doc: doc, statuses: map[int]int{}, byOp: map[string]map[int]int{},
+	return &fuzzer{t: t, e: e, doc: doc, statuses: map[int]int{}, byOp: map[string]map[int]int{}, opTime: map[string]time.Duration{},
 		g:    &gen{rng: rand.New(rand.NewPCG(seed, 0x706f73746c6162)), st: &fuzzState{}, now: time.Now()},
 		keys: map[string]string{"admin": e.admin, "editor": e.editor, "viewer": e.viewer}}
 }
@@ -506,6 +515,7 @@ func (f *fuzzer) send(r *fuzzRequest) *fuzzAnswer {
 	input := f.classify(req, r)
 	f.sent++
 	client := http.Client{Timeout: 60 * time.Second}
+	sentAt := time.Now()
 	res, err := client.Do(req)
 	if err != nil {
 		f.find("no answer", r, err.Error())
@@ -521,6 +531,7 @@ func (f *fuzzer) send(r *fuzzRequest) *fuzzAnswer {
 	r.response = a
 	f.statuses[a.status]++
 	if r.op != nil {
+		f.opTime[r.op.op.OperationID] += time.Since(sentAt)
 		if f.byOp[r.op.op.OperationID] == nil {
 			f.byOp[r.op.op.OperationID] = map[int]int{}
 		}
@@ -693,7 +704,7 @@ func countStatuses(m map[int]int) string {
 
 // report prints the run's figures and fails the test with each kind of finding, with the
 // requests that show it.
-func (f *fuzzer) report(dialect string, took time.Duration) {
+func (f *fuzzer) report(dialect string, fuzzed int, took, readBack time.Duration) {
 	groups := map[string][]finding{}
 	for _, x := range f.findings {
 		op := "read-back"
@@ -712,8 +723,9 @@ func (f *fuzzer) report(dialect string, took time.Duration) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	f.t.Logf("contract fuzz on %s: %d requests in %v, %d findings in %d kinds; answers %s",
-		dialect, f.sent, took.Round(time.Millisecond), len(f.findings), len(groups), countStatuses(f.statuses))
+	f.t.Logf("contract fuzz on %s: %d generated requests in %v, %d reads back in %v; %d findings in %d kinds; answers %s",
+		dialect, fuzzed, took.Round(time.Millisecond), f.sent-fuzzed, readBack.Round(time.Millisecond),
+		len(f.findings), len(groups), countStatuses(f.statuses))
 	if testing.Verbose() {
 		ops := make([]string, 0, len(f.byOp))
 		for op := range f.byOp {
@@ -721,7 +733,7 @@ func (f *fuzzer) report(dialect string, took time.Duration) {
 		}
 		sort.Strings(ops)
 		for _, op := range ops {
-			f.t.Logf("  %-20s %s", op, countStatuses(f.byOp[op]))
+			f.t.Logf("  %-20s %6v  %s", op, f.opTime[op].Round(time.Millisecond), countStatuses(f.byOp[op]))
 		}
 	}
 	for _, k := range keys {

@@ -340,8 +340,14 @@ func (g *gen) hint(name string, s *openapi3.Schema) (any, bool) {
 			return "tiktok", true // the platform of every experiment the fuzzer sets up
 		}
 	case "posted_at":
+		if g.chance(0.05) { // the first moment the databases keep, written two ways
+			return pick(g, []string{"1970-01-01T00:00:00Z", "1970-01-01T14:00:00+14:00"}), true
+		}
 		return g.timeAround(-12*24*time.Hour, -6*24*time.Hour), true
 	case "observed_at":
+		if g.chance(0.05) { // the last moment the databases keep, written three ways
+			return pick(g, []string{"9999-12-31T23:59:59Z", "9999-12-31T23:59:59+14:00", "9999-12-31T12:00:00-11:59"}), true
+		}
 		return g.timeAround(-5*24*time.Hour, 0), true
 	case "start":
 		if s.Format == "date" {
