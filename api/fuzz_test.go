@@ -199,16 +199,19 @@ func (f *fuzzer) run(budget int, only *regexp.Regexp) {
 	if len(ops) == 0 {
 		f.t.Fatalf("POSTLAB_FUZZ_OPS=%q matches no operation", only)
 	}
+	start := f.sent
 	for i, o := range ops {
-		n := budget / len(ops)
-		if i < budget%len(ops) {
-			n++
-		}
-		for range n {
+		f.sweep(o)
+		// What the sweeps leave of the budget is shared by the operations still to come.
+		n := max(budget-(f.sent-start), 0) / (len(ops) - i)
+		for range max(n, minRandom) {
 			f.send(f.generate(o))
 		}
 	}
 }
+
+// minRandom is the fewest generated requests an operation gets, whatever the sweeps took.
+const minRandom = 3
 
 // roleFor is the least role an operation needs.
 func roleFor(o *fuzzOp) string {

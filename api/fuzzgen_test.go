@@ -25,6 +25,9 @@ type gen struct {
 	st  *fuzzState
 	now time.Time
 	exp *fuzzExperiment // the experiment the request's path names, when it names one
+	// full makes valid values hold every property, one item per array and one entry per
+	// map, and no null: the base of the sweep, where every field gets its turn.
+	full bool
 }
 
 func (g *gen) chance(p float64) bool { return g.rng.Float64() < p }
@@ -68,7 +71,7 @@ func (g *gen) valid(name string, ref *openapi3.SchemaRef, depth int) any {
 		return "x"
 	}
 	s := ref.Value
-	if s.Nullable && g.chance(0.1) {
+	if s.Nullable && !g.full && g.chance(0.1) {
 		return nil
 	}
 	if len(s.AllOf) > 0 && len(s.Properties) == 0 {
@@ -105,12 +108,16 @@ func (g *gen) object(s *openapi3.Schema, depth int) map[string]any {
 	}
 	slices.Sort(names) // map order is random; the seed must replay the run
 	for _, n := range names {
-		if slices.Contains(s.Required, n) || (depth < 4 && g.chance(0.5)) {
+		if slices.Contains(s.Required, n) || g.full || (depth < 4 && g.chance(0.5)) {
 			out[n] = g.valid(n, s.Properties[n], depth+1)
 		}
 	}
 	if extra := s.AdditionalProperties.Schema; extra != nil && depth < 4 {
-		for i := g.rng.IntN(3); i > 0; i-- {
+		n := g.rng.IntN(3)
+		if g.full {
+			n = 1
+		}
+		for i := n; i > 0; i-- {
 			name, _ := fromPattern(g, `[a-z][a-z0-9_]{0,11}`) // custom metrics' and factors' names
 			out[name] = g.valid("", extra, depth+1)
 		}
@@ -124,6 +131,9 @@ func (g *gen) array(name string, s *openapi3.Schema, depth int) any {
 		hi = int(*s.MaxItems)
 	}
 	n := lo + g.rng.IntN(hi-lo+1)
+	if g.full {
+		n = min(max(lo, 1), hi)
+	}
 	out := make([]any, n)
 	for i := range out {
 		out[i] = g.valid(strings.TrimSuffix(name, "s"), s.Items, depth+1)
@@ -158,13 +168,13 @@ func bounds(s *openapi3.Schema, integer bool) (lo, hi float64) {
 func (g *gen) number(s *openapi3.Schema) any {
 	lo, hi := bounds(s, false)
 	switch r := g.rng.Float64(); {
-	case r < 0.15:
+	case r < 0.12:
 		return lo
-	case r < 0.3:
+	case r < 0.24:
 		return hi
 	case r < 0.4 && s.Min != nil && *s.Min == 0:
-		// The tiniest positive numbers are valid wherever 0 is the exclusive minimum.
-		return pick(g, []float64{1e-300, 5e-324, 1e-9})
+		// The tiniest positive numbers are valid wherever 0 is the (exclusive) minimum.
+		return pick(g, []float64{1e-300, 5e-324})
 	}
 	return lo + g.rng.Float64()*(hi-lo)
 }
@@ -475,7 +485,15 @@ func (g *gen) mutate(v any, s *openapi3.Schema) (any, string) {
 	root := v
 	var all []slot
 	slots(v, s, "body", func(nv any) { root = nv }, nil, &all)
+	// Half the time break a number or a time: the values that have broken storage and
+	// formatting before.
+	risky := slices.DeleteFunc(slices.Clone(all), func(sl slot) bool {
+		return sl.schema == nil || !(sl.schema.Type.Is("number") || sl.schema.Type.Is("integer") || sl.schema.Format == "date-time")
+	})
 	sl := pick(g, all)
+	if len(risky) > 0 && g.chance(0.5) {
+		sl = pick(g, risky)
+	}
 	kind, nv := g.breakValue(sl)
 	if kind == "remove" {
 		sl.del()
