@@ -129,6 +129,8 @@ type fuzzer struct {
 	opTime   map[string]time.Duration // operationId → time spent waiting for answers
 	findings []finding
 	lastIdem string
+	// existing makes path parameters name existing rows only (the sweep's requests).
+	existing bool
 }
 
 func newFuzzer(t *testing.T, e *env, seed uint64) *fuzzer {
@@ -314,7 +316,7 @@ func (f *fuzzer) experimentParam(o *fuzzOp) string {
 			cands = fit
 		}
 	}
-	if len(cands) == 0 || g.chance(0.1) {
+	if len(cands) == 0 || (!f.existing && g.chance(0.1)) {
 		return f.missing()
 	}
 	g.exp = pick(g, cands)
@@ -332,7 +334,7 @@ func (f *fuzzer) missing() string {
 
 func (f *fuzzer) pathParam(o *fuzzOp, name string) string {
 	g, st := f.g, f.g.st
-	if g.chance(0.1) {
+	if !f.existing && g.chance(0.1) {
 		return f.missing()
 	}
 	switch name {

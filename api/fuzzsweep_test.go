@@ -49,7 +49,9 @@ func (f *fuzzer) sweep(o *fuzzOp) {
 
 // base is a request to the operation with its least role and existing rows in its path.
 func (f *fuzzer) base(o *fuzzOp) *fuzzRequest {
+	f.existing = true
 	r := f.generate(o)
+	f.existing = false
 	r.role, r.broken, r.body = roleFor(o), "", nil
 	r.target, _, _ = strings.Cut(r.target, "?")
 	delete(r.headers, "Idempotency-Key")
