@@ -129,6 +129,7 @@ type fuzzer struct {
 	opTime   map[string]time.Duration // operationId → time spent waiting for answers
 	findings []finding
 	lastIdem string
+	accepted map[string][]byte // operationId → the last JSON body the server took for it
 	// existing makes path parameters name existing rows only (the sweep's requests).
 	existing bool
 }
@@ -139,8 +140,9 @@ func newFuzzer(t *testing.T, e *env, seed uint64) *fuzzer {
 		t.Fatalf("openapi.yaml: %v", err)
 	}
 	return &fuzzer{t: t, e: e, doc: doc, statuses: map[int]int{}, byOp: map[string]map[int]int{}, opTime: map[string]time.Duration{},
-		g:    &gen{rng: rand.New(rand.NewPCG(seed, 0x706f73746c6162)), st: &fuzzState{}, now: time.Now()},
-		keys: map[string]string{"admin": e.admin, "editor": e.editor, "viewer": e.viewer}}
+		accepted: map[string][]byte{},
+		g:        &gen{rng: rand.New(rand.NewPCG(seed, 0x706f73746c6162)), st: &fuzzState{}, now: time.Now()},
+		keys:     map[string]string{"admin": e.admin, "editor": e.editor, "viewer": e.viewer}}
 }
 
 // operations lists the contract's operations in the order the fuzzer visits them: writes
@@ -201,14 +203,17 @@ func (f *fuzzer) run(budget int, only *regexp.Regexp) {
 	if len(ops) == 0 {
 		f.t.Fatalf("POSTLAB_FUZZ_OPS=%q matches no operation", only)
 	}
-	start := f.sent
-	for i, o := range ops {
-		f.sweep(o)
-		// What the sweeps leave of the budget is shared by the operations still to come.
-		n := max(budget-(f.sent-start), 0) / (len(ops) - i)
-		for range max(n, minRandom) {
+	// The sweeps come out of the budget; what they leave is shared evenly.
+	sweeps := 0
+	for _, o := range ops {
+		sweeps += f.sweepSize(o)
+	}
+	share := max(budget-sweeps, 0) / len(ops)
+	for _, o := range ops {
+		for range max(share, minRandom) {
 			f.send(f.generate(o))
 		}
+		f.sweep(o) // after the generated requests, whose accepted bodies it builds on
 	}
 }
 
@@ -543,6 +548,9 @@ func (f *fuzzer) send(r *fuzzRequest) *fuzzAnswer {
 		f.byOp[r.op.op.OperationID][a.status]++
 	}
 	f.check(r, a, input)
+	if r.op != nil && a.status < 300 && r.refusal == nil && r.headers["Content-Type"] == "application/json" {
+		f.accepted[r.op.op.OperationID] = r.body
+	}
 	f.g.st.observe(r, a)
 	if os.Getenv("POSTLAB_FUZZ_TRACE") != "" {
 		fmt.Fprintf(os.Stderr, "fuzz ← %d %s\n", a.status, short(string(a.body), 300))

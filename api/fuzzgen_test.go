@@ -440,6 +440,7 @@ func (g *gen) externalID() string {
 // slot is one place in a generated JSON value that a mutation may replace.
 type slot struct {
 	path   string
+	steps  []any // the path as map keys (string) and array indexes (int)
 	schema *openapi3.Schema
 	set    func(any)
 	del    func() // removes the value from its object; nil for array items and the root
@@ -447,10 +448,14 @@ type slot struct {
 
 // slots lists the places of v, described by s, depth first.
 func slots(v any, s *openapi3.Schema, path string, set func(any), del func(), out *[]slot) {
+	walkSlots(v, s, path, nil, set, del, out)
+}
+
+func walkSlots(v any, s *openapi3.Schema, path string, steps []any, set func(any), del func(), out *[]slot) {
 	if s != nil && len(s.AllOf) > 0 && len(s.Properties) == 0 {
 		s = s.AllOf[0].Value
 	}
-	*out = append(*out, slot{path: path, schema: s, set: set, del: del})
+	*out = append(*out, slot{path: path, steps: steps, schema: s, set: set, del: del})
 	switch x := v.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(x))
@@ -467,7 +472,7 @@ func slots(v any, s *openapi3.Schema, path string, set func(any), del func(), ou
 					sub = s.AdditionalProperties.Schema.Value
 				}
 			}
-			slots(x[k], sub, path+"."+k, func(nv any) { x[k] = nv }, func() { delete(x, k) }, out)
+			walkSlots(x[k], sub, path+"."+k, append(slices.Clone(steps), k), func(nv any) { x[k] = nv }, func() { delete(x, k) }, out)
 		}
 	case []any:
 		var sub *openapi3.Schema
@@ -475,9 +480,44 @@ func slots(v any, s *openapi3.Schema, path string, set func(any), del func(), ou
 			sub = s.Items.Value
 		}
 		for i := range x {
-			slots(x[i], sub, fmt.Sprintf("%s[%d]", path, i), func(nv any) { x[i] = nv }, nil, out)
+			walkSlots(x[i], sub, fmt.Sprintf("%s[%d]", path, i), append(slices.Clone(steps), i), func(nv any) { x[i] = nv }, nil, out)
 		}
 	}
+}
+
+// setPath puts v at the path in root, making the objects on the way; it reports false when
+// the path runs through an array item root does not have, or through a value that is not an
+// object.
+func setPath(root any, steps []any, v any) (any, bool) {
+	if len(steps) == 0 {
+		return v, true
+	}
+	switch step := steps[0].(type) {
+	case string:
+		m, ok := root.(map[string]any)
+		if root == nil {
+			m, ok = map[string]any{}, true
+		}
+		if !ok {
+			return root, false
+		}
+		child, ok := setPath(m[step], steps[1:], v)
+		if ok {
+			m[step] = child
+		}
+		return m, ok
+	case int:
+		a, ok := root.([]any)
+		if !ok || step >= len(a) {
+			return root, false
+		}
+		child, ok := setPath(a[step], steps[1:], v)
+		if ok {
+			a[step] = child
+		}
+		return a, ok
+	}
+	return root, false
 }
 
 // mutate breaks one place of the valid value v (in place where it can) and says how.

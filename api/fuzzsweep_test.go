@@ -29,22 +29,24 @@ func (f *fuzzer) sweep(o *fuzzOp) {
 		f.sweepBody(o)
 	}
 	for _, p := range o.params {
-		s := p.Value.Schema
-		if p.Value.In != "query" || s == nil || s.Value == nil {
-			continue
-		}
-		v := s.Value
-		switch {
-		case v.Format == "date-time":
-			for _, t := range sweepTimes {
-				f.sweepQuery(o, p.Value.Name, t)
-			}
-		case v.Type.Is("number") || v.Type.Is("integer") || v.Pattern != "":
-			for _, q := range sweepQuery {
-				f.sweepQuery(o, p.Value.Name, q)
-			}
+		for _, q := range sweepQueryValues(p.Value) {
+			f.sweepQuery(o, p.Value.Name, q)
 		}
 	}
+}
+
+// sweepQueryValues are the values a query parameter gets in the sweep.
+func sweepQueryValues(p *openapi3.Parameter) []string {
+	if p.In != "query" || p.Schema == nil || p.Schema.Value == nil {
+		return nil
+	}
+	switch s := p.Schema.Value; {
+	case s.Format == "date-time":
+		return sweepTimes
+	case s.Type.Is("number") || s.Type.Is("integer") || s.Pattern != "":
+		return sweepQuery
+	}
+	return nil
 }
 
 // base is a request to the operation with its least role and existing rows in its path.
@@ -69,27 +71,28 @@ func (f *fuzzer) sweepQuery(o *fuzzOp, name, value string) {
 	f.send(r)
 }
 
-// sweepBody sends a full valid body once per number, time and date in it and value above.
+// sweepBody sends a body once per number, time and date the operation's body can hold and
+// value above. The base is the last body of the operation that the server took (so that the
+// value tested is the only thing wrong with it), else a full generated one; a place it lacks
+// is added to it.
 func (f *fuzzer) sweepBody(o *fuzzOp) {
 	schema := o.op.RequestBody.Value.Content.Get("application/json").Schema
 	r := f.base(o)
-	f.g.full = true
-	base, err := json.Marshal(f.g.valid("", schema, 0))
-	f.g.full = false
-	if err != nil {
-		f.t.Fatalf("marshal a sweep body: %v", err)
+	full := f.fullBody(schema)
+	base := f.accepted[o.op.OperationID]
+	if base == nil {
+		base = full
 	}
 	var places []slot
-	slots(decodeNumbers(base), schema.Value, "body", func(any) {}, nil, &places)
-	for i, pl := range places {
+	slots(decodeNumbers(full), schema.Value, "body", func(any) {}, nil, &places)
+	for _, pl := range places {
 		for _, v := range sweepValues(pl.schema) {
-			// Each request starts from a fresh copy of the base, with new unique names.
-			copyOf := decodeNumbers(base)
-			var at []slot
-			slots(copyOf, schema.Value, "body", func(nv any) { copyOf = nv }, nil, &at)
-			at[i].set(v)
-			f.g.freshen(copyOf)
-			b, err := json.Marshal(copyOf)
+			body, ok := setPath(decodeNumbers(base), pl.steps, v)
+			if !ok {
+				continue
+			}
+			f.g.freshen(body)
+			b, err := json.Marshal(body)
 			if err != nil {
 				f.t.Fatalf("marshal a sweep body: %v", err)
 			}
@@ -100,6 +103,35 @@ func (f *fuzzer) sweepBody(o *fuzzOp) {
 			f.send(&req)
 		}
 	}
+}
+
+// fullBody is a valid body with every property the schema has.
+func (f *fuzzer) fullBody(schema *openapi3.SchemaRef) []byte {
+	f.g.full = true
+	b, err := json.Marshal(f.g.valid("", schema, 0))
+	f.g.full = false
+	if err != nil {
+		f.t.Fatalf("marshal a sweep body: %v", err)
+	}
+	return b
+}
+
+// sweepSize is how many requests the operation's sweep sends, near enough to plan the budget.
+func (f *fuzzer) sweepSize(o *fuzzOp) int {
+	n := 0
+	if o.op.RequestBody != nil {
+		if mt := o.op.RequestBody.Value.Content.Get("application/json"); mt != nil {
+			var places []slot
+			slots(decodeNumbers(f.fullBody(mt.Schema)), mt.Schema.Value, "body", func(any) {}, nil, &places)
+			for _, pl := range places {
+				n += len(sweepValues(pl.schema))
+			}
+		}
+	}
+	for _, p := range o.params {
+		n += len(sweepQueryValues(p.Value))
+	}
+	return n
 }
 
 // sweepValues are the values a place of this schema gets in the sweep.
