@@ -36,6 +36,8 @@ import (
 //  4. a request the contract refuses is not answered 2xx;
 //  5. afterwards every stored row can be read back: every list, every row, every report.
 //
+// Each operation gets generated requests (api/fuzzgen_test.go), then a sweep that puts each
+// extreme number, time and date in every field of a body it took (api/fuzzsweep_test.go).
 // The run is fixed by a seed and bounded. POSTLAB_FUZZ_REQUESTS sets the requests per database
 // (default 1500, or 500 under -race, to stay within about a minute), POSTLAB_FUZZ_SEED the seed (default 1), POSTLAB_FUZZ_OPS a regular expression
 // of the operationIds to fuzz (default all); POSTLAB_FUZZ_TRACE=1 prints each request before it
