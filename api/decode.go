@@ -23,11 +23,11 @@ import (
 // fields. Errors name the field at fault. Path parameters never come from the body: dst is
 // always a request type without ids of its own scope.
 func decodeJSON(c echo.Context, dst any) error {
-	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &requestError{status: http.StatusUnsupportedMediaType, detail: "send the body as application/json"}
-		}
+	// A body without a Content-Type is not declared JSON: refuse it as the contract does,
+	// rather than guess.
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return &requestError{status: http.StatusUnsupportedMediaType, detail: "send the body as application/json (with Content-Type: application/json)"}
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
