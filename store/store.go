@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver of the liveness probe
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
@@ -54,6 +55,7 @@ type DB struct {
 	dialect string
 	log     *slog.Logger
 	timeout time.Duration // see SetTimeout
+	probe   *prober       // PostgreSQL only: whether the server answers at all
 }
 
 var _ experiments.Store = (*DB)(nil)
@@ -84,8 +86,19 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
+	db := &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger}
+	if dialect == DialectPostgres {
+		probeDB, err := sql.Open("pgx", databaseURL)
+		if err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open %s database: probe: %w", dialect, err)
+		}
+		probeDB.SetMaxOpenConns(1)
+		db.probe = &prober{db: probeDB}
+	}
+	db.SetTimeout(DefaultTimeout)
 	logger.Info("database opened", "dialect", dialect)
-	return &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger, timeout: DefaultTimeout}, nil
+	return db, nil
 }
 
 func dialectorFor(databaseURL string) (string, gorm.Dialector) {
@@ -140,7 +153,12 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Dialect() string { return db.dialect }
 
 // Close releases the connection pool.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	if db.probe != nil {
+		_ = db.probe.db.Close()
+	}
+	return db.sql.Close()
+}
 
 // Tx runs fn in one transaction, committed when fn returns nil and rolled back when it returns
 // an error or panics. fn works through the Tx it is given only: calling db.Tx again from
@@ -171,35 +189,29 @@ func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
 	return err
 }
 
-// attempt runs fn once, under a watchdog, and says whether an error means that the database
-// was out of reach. On PostgreSQL the watchdog also bounds the wait for a connection (a dial to
-// a server that does not answer, or a pool held by requests stuck on it). SQLite has a single
-// connection, and waiting for it is waiting for the requests ahead, not for a silent server:
-// that wait is bounded by the request's own context only.
+// attempt runs fn once, under a watchdog on PostgreSQL, and says whether an error means that
+// the database was out of reach. SQLite is a file of this process: it cannot go silent, and
+// waiting for its one connection is waiting for the requests ahead, bounded by the request's
+// own context.
 func (db *DB) attempt(ctx context.Context, fn func(experiments.Tx) error) (bool, error) {
-	body := func(g *gorm.DB) error { return fn(&tx{db: g, dialect: db.dialect}) }
-	wctx := ctx
-	var err error
-	if db.dialect == DialectSQLite {
-		err = db.gorm.WithContext(ctx).Connection(func(conn *gorm.DB) error {
-			var stop func()
-			wctx, stop = withWatchdog(ctx, db.timeout)
-			defer stop()
-			return conn.WithContext(wctx).Transaction(body)
-		})
-	} else {
-		var stop func()
-		wctx, stop = withWatchdog(ctx, db.timeout)
-		defer stop()
-		err = db.gorm.WithContext(wctx).Transaction(body)
-	}
+	wctx, stop := withWatchdog(ctx, db.timeout, db.probe)
+	defer stop()
+	err := db.gorm.WithContext(wctx).Transaction(func(g *gorm.DB) error {
+		return fn(&tx{db: g, dialect: db.dialect})
+	})
 	return ctx.Err() == nil && unavailable(wctx, err), err
 }
 
-// SetTimeout sets how long a transaction waits for each answer of the database (a connection,
-// each statement) before it gives up with experiments.ErrUnavailable; 0 waits without bound.
-// Call it before the DB is used.
-func (db *DB) SetTimeout(d time.Duration) { db.timeout = d }
+// SetTimeout sets how long a transaction on PostgreSQL waits for a database that does not
+// answer (a connection, a statement, and a probe on a connection of its own find it silent)
+// before it gives up with experiments.ErrUnavailable; a statement the server is still working
+// on may take six times as long. 0 waits without bound. Call it before the DB is used.
+func (db *DB) SetTimeout(d time.Duration) {
+	db.timeout = d
+	if db.probe != nil {
+		db.probe.timeout = d / 2
+	}
+}
 
 // tx is one transaction's view of the store. Every query goes through db, the transaction's
 // handle, never through the pool.
