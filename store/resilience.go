@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -17,8 +19,9 @@ import (
 	"postlab/experiments"
 )
 
-// DefaultTimeout is how long a transaction may wait for the database to answer (for a
-// connection, or for any one statement) before the request fails with experiments.ErrUnavailable.
+// DefaultTimeout is how long a transaction on PostgreSQL may wait for a database that does not
+// answer at all (for a connection, or for any one statement) before the request fails with
+// experiments.ErrUnavailable; a statement the server is working on may take slowFactor times it.
 const DefaultTimeout = 5 * time.Second
 
 // PostgreSQL aborts one of two transactions that deadlock (40P01) or that conflict under
@@ -35,25 +38,64 @@ const (
 // not answered within the timeout.
 var errNoAnswer = errors.New("the database did not answer in time")
 
-// watchdog cancels a transaction's context when no statement has completed for its timeout:
-// a bound on waiting for each answer (a connection from the pool, a dial, each statement)
-// rather than on the whole transaction, so a long import that keeps the database busy is not
-// cut off, while a database that stops answering is noticed within the timeout.
+// slowFactor bounds a statement that the server is still working on, or that waits for locks
+// held by other transactions, at slowFactor times the timeout: such a database answers, but a
+// request must still end.
+const slowFactor = 6
+
+// probeFresh is how long the outcome of a liveness probe stands for every watchdog that asks.
+const probeFresh = 250 * time.Millisecond
+
+// prober asks the server, on a connection of its own, whether it answers at all: what tells a
+// statement that is merely slow (or waits its turn for a lock) from a server that is gone or
+// whose connection has gone silent.
+type prober struct {
+	db      *sql.DB
+	timeout time.Duration
+	mu      sync.Mutex
+	checked time.Time
+	ok      bool
+}
+
+// alive pings the server (at most once per probeFresh, whoever asks) within the probe's timeout.
+func (p *prober) alive() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.checked) < probeFresh {
+		return p.ok
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
+	defer cancel()
+	p.ok = p.db.PingContext(ctx) == nil
+	p.checked = time.Now()
+	return p.ok
+}
+
+// watchdog cancels a transaction's context when the database has not answered (a connection
+// from the pool, a dial, any statement) for the timeout and a probe finds it silent too, or
+// when nothing has answered for slowFactor times the timeout. It bounds each wait rather than
+// the whole transaction, so a long import that keeps the database busy is not cut off.
 type watchdog struct {
 	timeout time.Duration
+	probe   *prober
+	cancel  context.CancelCauseFunc
 	timer   *time.Timer
+	mu      sync.Mutex
+	last    time.Time // when the database last answered
 }
 
 type watchdogKey struct{}
 
-// withWatchdog returns ctx with a watchdog and its stop function, which must be called.
-func withWatchdog(ctx context.Context, timeout time.Duration) (context.Context, func()) {
-	if timeout <= 0 {
+// withWatchdog returns ctx with a watchdog and its stop function, which must be called. It
+// looks every half timeout, and probes with the other half, so that a silent database is
+// noticed within the timeout.
+func withWatchdog(ctx context.Context, timeout time.Duration, probe *prober) (context.Context, func()) {
+	if timeout <= 0 || probe == nil {
 		return ctx, func() {}
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	w := &watchdog{timeout: timeout}
-	w.timer = time.AfterFunc(timeout, func() { cancel(errNoAnswer) })
+	w := &watchdog{timeout: timeout, probe: probe, cancel: cancel, last: time.Now()}
+	w.timer = time.AfterFunc(timeout/2, w.check)
 	ctx = context.WithValue(ctx, watchdogKey{}, w)
 	return ctx, func() {
 		w.timer.Stop()
@@ -61,10 +103,25 @@ func withWatchdog(ctx context.Context, timeout time.Duration) (context.Context, 
 	}
 }
 
-// kickWatchdog restarts the timeout of ctx's watchdog, if it has one: a statement has answered.
+func (w *watchdog) check() {
+	w.mu.Lock()
+	quiet := time.Since(w.last)
+	w.mu.Unlock()
+	switch {
+	case quiet < w.timeout/2:
+	case quiet >= slowFactor*w.timeout || !w.probe.alive():
+		w.cancel(errNoAnswer)
+		return
+	}
+	w.timer.Reset(w.timeout / 2)
+}
+
+// kickWatchdog tells ctx's watchdog, if it has one, that the database has answered.
 func kickWatchdog(ctx context.Context) {
 	if w, ok := ctx.Value(watchdogKey{}).(*watchdog); ok {
-		w.timer.Reset(w.timeout)
+		w.mu.Lock()
+		w.last = time.Now()
+		w.mu.Unlock()
 	}
 }
 

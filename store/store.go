@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver of the liveness probe
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
@@ -57,6 +58,7 @@ type DB struct {
 	timeout time.Duration // see SetTimeout
 	read    *gorm.DB      // reads: SQLite's read-only pool, else the pool itself
 	readSQL *sql.DB       // SQLite's read-only pool, nil otherwise
+	probe   *prober       // PostgreSQL only: whether the server answers at all
 }
 
 var _ experiments.Store = (*DB)(nil)
@@ -89,13 +91,23 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
-	db := &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger, read: g, timeout: DefaultTimeout}
+	db := &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger, read: g}
 	if dialect == DialectSQLite && !inMemory(databaseURL) {
 		if db.read, db.readSQL, err = openSQLiteReader(ctx, databaseURL, logger); err != nil {
 			_ = sqlDB.Close()
 			return nil, fmt.Errorf("open %s database: %w", dialect, err)
 		}
 	}
+	if dialect == DialectPostgres {
+		probeDB, err := sql.Open("pgx", databaseURL)
+		if err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open %s database: probe: %w", dialect, err)
+		}
+		probeDB.SetMaxOpenConns(1)
+		db.probe = &prober{db: probeDB}
+	}
+	db.SetTimeout(DefaultTimeout)
 	logger.Info("database opened", "dialect", dialect)
 	return db, nil
 }
@@ -245,6 +257,9 @@ func (db *DB) Stats() sql.DBStats { return db.sql.Stats() }
 
 // Close releases the connection pools.
 func (db *DB) Close() error {
+	if db.probe != nil {
+		_ = db.probe.db.Close()
+	}
 	if db.readSQL != nil {
 		if err := db.readSQL.Close(); err != nil {
 			_ = db.sql.Close()
@@ -310,35 +325,29 @@ func (db *DB) retry(ctx context.Context, run func() (unreachable bool, err error
 	return err
 }
 
-// attempt runs fn once, under a watchdog, and says whether an error means that the database
-// was out of reach. On PostgreSQL the watchdog also bounds the wait for a connection (a dial to
-// a server that does not answer, or a pool held by requests stuck on it). SQLite has a single
-// connection, and waiting for it is waiting for the requests ahead, not for a silent server:
-// that wait is bounded by the request's own context only.
+// attempt runs fn once, under a watchdog on PostgreSQL, and says whether an error means that
+// the database was out of reach. SQLite is a file of this process: it cannot go silent, and
+// waiting for its one connection is waiting for the requests ahead, bounded by the request's
+// own context.
 func (db *DB) attempt(ctx context.Context, fn func(experiments.Tx) error) (bool, error) {
-	body := func(g *gorm.DB) error { return fn(&tx{db: g, dialect: db.dialect, owner: db}) }
-	wctx := ctx
-	var err error
-	if db.dialect == DialectSQLite {
-		err = db.gorm.WithContext(ctx).Connection(func(conn *gorm.DB) error {
-			var stop func()
-			wctx, stop = withWatchdog(ctx, db.timeout)
-			defer stop()
-			return conn.WithContext(wctx).Transaction(body)
-		})
-	} else {
-		var stop func()
-		wctx, stop = withWatchdog(ctx, db.timeout)
-		defer stop()
-		err = db.gorm.WithContext(wctx).Transaction(body)
-	}
+	wctx, stop := withWatchdog(ctx, db.timeout, db.probe)
+	defer stop()
+	err := db.gorm.WithContext(wctx).Transaction(func(g *gorm.DB) error {
+		return fn(&tx{db: g, dialect: db.dialect, owner: db})
+	})
 	return ctx.Err() == nil && unavailable(wctx, err), err
 }
 
-// SetTimeout sets how long a transaction waits for each answer of the database (a connection,
-// each statement) before it gives up with experiments.ErrUnavailable; 0 waits without bound.
-// Call it before the DB is used.
-func (db *DB) SetTimeout(d time.Duration) { db.timeout = d }
+// SetTimeout sets how long a transaction on PostgreSQL waits for a database that does not
+// answer (a connection, a statement, and a probe on a connection of its own find it silent)
+// before it gives up with experiments.ErrUnavailable; a statement the server is still working
+// on may take six times as long. 0 waits without bound. Call it before the DB is used.
+func (db *DB) SetTimeout(d time.Duration) {
+	db.timeout = d
+	if db.probe != nil {
+		db.probe.timeout = d / 2
+	}
+}
 
 // Read runs fn, which only reads, outside a transaction: each statement runs on its own, with
 // no BEGIN and COMMIT round trips, so fn must not depend on two statements seeing one snapshot.
@@ -349,7 +358,7 @@ func (db *DB) Read(ctx context.Context, fn func(experiments.Tx) error) error {
 		return db.Tx(ctx, fn)
 	}
 	// Bounded like a transaction: a database that does not answer is ErrUnavailable.
-	wctx, stop := withWatchdog(ctx, db.timeout)
+	wctx, stop := withWatchdog(ctx, db.timeout, db.probe)
 	defer stop()
 	err := fn(&tx{db: db.read.WithContext(wctx), dialect: db.dialect, owner: db})
 	if ctx.Err() == nil && unavailable(wctx, err) {

@@ -79,8 +79,9 @@ Environment:
   POSTLAB_IMPORT_LIMIT   import body limit (default 100M)
   POSTLAB_RATE_LIMIT     requests per second per API key, per instance (default 50; 0 turns it off)
   POSTLAB_RATE_BURST     burst size of the rate limit (default 200)
-  POSTLAB_DB_TIMEOUT     how long a request waits for each answer of the database before it
-                         fails with 503 and Retry-After (default 5s)
+  POSTLAB_DB_TIMEOUT     PostgreSQL: how long a request waits for a database that answers
+                         nothing before it fails with 503 and Retry-After (default 5s; a
+                         statement still being worked on may take 6 times as long)
   POSTLAB_BODY_MIN_RATE  slowest average upload a request body may come at, bytes a second
                          (default 65536)
   POSTLAB_BODY_IDLE      longest pause in a request body before it is cut off (default 30s)
