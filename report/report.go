@@ -316,7 +316,7 @@ func (m metricSpec) checkValues() []string {
 func resolveReport(e experiments.Experiment, o Options) (reportSettings, error) {
 	var f experiments.FieldErrors
 	s := reportSettings{alpha: e.Alpha, correction: e.Correction,
-		horizon: horizon{age: experiments.HorizonDuration(e.HorizonHours), tolerance: e.HorizonTolerance},
+		horizon: horizon{experiments.HorizonRule{Age: experiments.HorizonDuration(e.HorizonHours), Tolerance: e.HorizonTolerance}},
 		label:   strconv.FormatFloat(e.HorizonHours, 'f', -1, 64)}
 	names := o.Metrics
 	if len(names) == 0 {
@@ -338,13 +338,13 @@ func resolveReport(e experiments.Experiment, o Options) (reportSettings, error) 
 	switch h := strings.TrimSpace(o.Horizon); {
 	case h == "":
 	case h == "latest":
-		s.horizon.latest, s.label = true, "latest"
+		s.horizon.Latest, s.label = true, "latest"
 	default:
 		hours, err := strconv.ParseFloat(h, 64)
 		if err != nil || !(hours > 0 && hours <= 24*366) || experiments.HorizonDuration(hours) <= 0 {
 			f.Add("horizon", "must be a number of hours more than 0 and at most 8784, or latest")
 		} else {
-			s.horizon.age, s.label = experiments.HorizonDuration(hours), strconv.FormatFloat(hours, 'f', -1, 64)
+			s.horizon.Age, s.label = experiments.HorizonDuration(hours), strconv.FormatFloat(hours, 'f', -1, 64)
 		}
 	}
 	if o.Alpha != nil {
@@ -405,7 +405,7 @@ func (s *Service) Report(ctx context.Context, p experiments.Principal, idOrKey s
 		}
 		values = distinctValues(settings.metrics)
 		data, err = tx.HorizonSnapshots(p.WorkspaceID, experiments.HorizonQuery{ExperimentID: e.ID, Values: values,
-			Horizon: settings.horizon.age, Latest: settings.horizon.latest})
+			Horizon: settings.horizon.Age, Latest: settings.horizon.Latest})
 		if err != nil {
 			return err
 		}

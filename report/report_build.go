@@ -93,8 +93,8 @@ func buildReport(e experiments.Experiment, variants []experiments.Variant, data 
 	r := Report{ExperimentID: e.ID, ExperimentKey: e.Key, ExperimentName: e.Name, GeneratedAt: now, Horizon: st.label,
 		HorizonTolerance: e.HorizonTolerance, Alpha: st.alpha, Correction: st.correction, MDE: e.MDE,
 		WhatIf: st.whatIf, PlannedPostsPerVariant: e.PlannedPostsPerVariant, Metrics: []MetricReport{}}
-	if !st.horizon.latest {
-		r.HorizonHours = num(st.horizon.age.Hours())
+	if !st.horizon.Latest {
+		r.HorizonHours = num(st.horizon.Age.Hours())
 	}
 	r.Allocation = allocation(in)
 	common := commonWarnings(in, r.Allocation)
@@ -176,7 +176,7 @@ func (in reportInput) sample(m metricSpec, data experiments.HorizonData, values 
 		o := observation{post: i}
 		for j, c := range cols {
 			b := data.Bracket(i, c, nv)
-			got[j], found[j] = in.st.horizon.valueAt(b, p.PostedAt)
+			got[j], found[j] = in.st.horizon.ValueAt(b, p.PostedAt)
 			if found[j] {
 				in.checkBracket(&o, parts[j], b, p.PostedAt, j == 0)
 			}
@@ -219,7 +219,7 @@ func (in reportInput) sample(m metricSpec, data experiments.HorizonData, values 
 // under horizon=latest, a count that fell between them, an interpolation over a wide gap.
 func (in reportInput) checkBracket(o *observation, value string, b experiments.Bracket, postedAt time.Time, first bool) {
 	h := in.st.horizon
-	if h.latest {
+	if h.Latest {
 		if age := b.Before.ObservedAt.Sub(postedAt); first || age < o.age {
 			o.age = age
 		}
@@ -232,7 +232,7 @@ func (in reportInput) checkBracket(o *observation, value string, b experiments.B
 		o.fell = value
 	}
 	ageBefore, ageAfter := b.Before.ObservedAt.Sub(postedAt), b.After.ObservedAt.Sub(postedAt)
-	if ageBefore != h.age && ageAfter != h.age && b.After.ObservedAt.Sub(b.Before.ObservedAt) > h.age {
+	if ageBefore != h.Age && ageAfter != h.Age && b.After.ObservedAt.Sub(b.Before.ObservedAt) > h.Age {
 		o.wide = true
 	}
 }

@@ -93,7 +93,7 @@ func countsText(in reportInput, alloc Allocation) string {
 func sampleWarnings(in reportInput, m metricSpec, arms []*arm) []Warning {
 	var w []Warning
 	h := in.st.horizon
-	hours := formatHours(h.age)
+	hours := formatHours(h.Age)
 	var immature, unobserved int
 	for _, a := range arms {
 		immature += a.immature
@@ -117,14 +117,14 @@ func sampleWarnings(in reportInput, m metricSpec, arms []*arm) []Warning {
 			plural(n, "post has", "posts have"), lackingNames(missing), pick(n, "was", "were"), lackingNames(missing))})
 	}
 	if rest := unobserved - sumCounts(missing); rest > 0 {
-		if h.latest {
+		if h.Latest {
 			w = append(w, Warning{"unobserved_posts", fmt.Sprintf(
 				"%s no snapshot with %s and %s left out: log %s numbers.",
 				plural(rest, "post has", "posts have"), metricLabel(m.name), pick(rest, "was", "were"), pick(rest, "its", "their"))})
 		} else {
 			w = append(w, Warning{"unobserved_posts", fmt.Sprintf(
 				"%s no snapshot within %s hours of the %s-hour mark and %s left out: log a snapshot about %s hours after each post.",
-				plural(rest, "post has", "posts have"), formatHours(time.Duration(h.tolerance*float64(h.age))), hours,
+				plural(rest, "post has", "posts have"), formatHours(time.Duration(h.Tolerance*float64(h.Age))), hours,
 				pick(rest, "was", "were"), hours)})
 		}
 	}
@@ -135,7 +135,7 @@ func sampleWarnings(in reportInput, m metricSpec, arms []*arm) []Warning {
 				a.v.Name, plural(len(a.obs), "post", "posts"), metricLabel(m.name))})
 		}
 	}
-	if h.latest {
+	if h.Latest {
 		if lo, hi, ok := ageRange(arms); ok && hi > lo {
 			w = append(w, Warning{"unequal_ages", fmt.Sprintf(
 				"horizon=latest compares each post at its latest snapshot, and their ages range from %s to %s hours: older posts have had longer to grow, so compare at a fixed horizon for a fair test.",

@@ -21,7 +21,7 @@ func reading(hours, value float64) experiments.Reading {
 }
 
 func TestHorizonValueAt(t *testing.T) {
-	h := horizon{age: experiments.HorizonDuration(24), tolerance: 0.25}
+	h := horizon{experiments.HorizonRule{Age: experiments.HorizonDuration(24), Tolerance: 0.25}}
 	none := experiments.Reading{}
 	tests := []struct {
 		name   string
@@ -41,13 +41,13 @@ func TestHorizonValueAt(t *testing.T) {
 		{"sub-second ages", experiments.Bracket{Before: reading(23.5, 0), After: experiments.Reading{Found: true, ObservedAt: posted.Add(24*time.Hour + 500*time.Microsecond), Value: 1800.0005}}, 1800, true},
 	}
 	for _, tt := range tests {
-		got, ok := h.valueAt(tt.b, posted)
+		got, ok := h.ValueAt(tt.b, posted)
 		if ok != tt.wantOK || math.Abs(got-tt.want) > 1e-9*math.Max(1, tt.want) {
 			t.Errorf("%s: valueAt = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.wantOK)
 		}
 	}
-	latest := horizon{latest: true}
-	if v, ok := latest.valueAt(experiments.Bracket{Before: reading(70, 9)}, posted); !ok || v != 9 {
+	latest := horizon{experiments.HorizonRule{Latest: true}}
+	if v, ok := latest.ValueAt(experiments.Bracket{Before: reading(70, 9)}, posted); !ok || v != 9 {
 		t.Errorf("latest valueAt = %v, %v; want 9, true", v, ok)
 	}
 	if !h.immature(posted, posted.Add(23*time.Hour)) || h.immature(posted, posted.Add(24*time.Hour)) || latest.immature(posted, posted) {
@@ -244,7 +244,7 @@ func TestResolveReport(t *testing.T) {
 		}
 	}
 	st, err := resolveReport(e, Options{Metrics: []string{"views", "views", "like_rate"}, Horizon: "6.5"})
-	if err != nil || len(st.metrics) != 2 || st.horizon.age != 6*time.Hour+30*time.Minute || st.metrics[1].numerator != "likes" {
+	if err != nil || len(st.metrics) != 2 || st.horizon.Age != 6*time.Hour+30*time.Minute || st.metrics[1].numerator != "likes" {
 		t.Errorf("resolveReport = %+v, %v", st, err)
 	}
 }

@@ -64,7 +64,7 @@ func dataWarnings(in reportInput, m metricSpec, arms []*arm) []Warning {
 	if wide > 0 {
 		w = append(w, Warning{"wide_interpolation", fmt.Sprintf(
 			"For %s the value at the horizon was interpolated between snapshots more than %s hours apart, which guesses how it grew in between: log a snapshot closer to the %s-hour mark.",
-			plural(wide, "post", "posts"), formatHours(in.st.horizon.age), formatHours(in.st.horizon.age))})
+			plural(wide, "post", "posts"), formatHours(in.st.horizon.Age), formatHours(in.st.horizon.Age))})
 	}
 	if m.usesEngagements() {
 		w = append(w, engagementPartsWarnings(masks)...)
