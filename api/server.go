@@ -23,6 +23,7 @@ type Options struct {
 	RateLimit       float64       // requests per second per API key (per instance); 0 turns it off
 	RateBurst       int
 	OpenAPI         []byte // the contract, served at /openapi.yaml
+	CORS            CORS   // which other origins' pages may call the API (zero value: none)
 }
 
 // DefaultOptions are the limits SPEC §4 names.
@@ -63,6 +64,7 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 	e.Use(middleware.RequestID())
 	e.Use(s.logRequests)
 	e.Use(s.recoverPanics)
+	e.Use(opts.CORS.middleware)
 	isImport := func(c echo.Context) bool { return c.Path() == importRoute }
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: opts.BodyLimit, Skipper: isImport}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: opts.ImportBodyLimit,

@@ -71,6 +71,11 @@ Environment:
   POSTLAB_IMPORT_LIMIT   import body limit (default 100M)
   POSTLAB_RATE_LIMIT     requests per second per API key, per instance (default 50; 0 turns it off)
   POSTLAB_RATE_BURST     burst size of the rate limit (default 200)
+  POSTLAB_CORS_ORIGINS   comma-separated origins whose pages may call the API from a browser,
+                         e.g. https://tools.example.org, or * for any (default: none; the
+                         dashboard at / is the API's own origin and needs nothing)
+  POSTLAB_CORS_CREDENTIALS
+                         true lets those origins send cookies too (not with *; default false)
 `
 
 // config is what flags and the environment set.
@@ -100,6 +105,10 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (co
 	}
 	burst, err := envFloat(getenv, "POSTLAB_RATE_BURST", float64(cfg.api.RateBurst))
 	cfg.api.RateBurst = int(burst)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.api.CORS, err = corsConfig(getenv)
 	return cfg, err
 }
 
