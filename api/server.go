@@ -22,7 +22,7 @@ type Options struct {
 	RequestTimeout  time.Duration // per request, honoured by queries through ctx
 	RateLimit       float64       // requests per second per API key (per instance); 0 turns it off
 	RateBurst       int
-	OpenAPI         []byte // the contract, served at /openapi.yaml
+	OpenAPI         []byte // the contract, served at /openapi.yaml, /openapi.json and /docs
 	CORS            CORS   // which other origins' pages may call the API (zero value: none)
 }
 
@@ -111,6 +111,9 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 	v.POST("/experiments/:id/import", s.importFile, editor)
 
 	s.routesBeyondCore(v, viewer, editor)
+	if err := s.browserRoutes(e); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 

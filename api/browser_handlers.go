@@ -1,0 +1,138 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+
+	"postlab/web"
+)
+
+// browserRoutes serves what a browser opens: the API docs (/docs, rendered by Redoc from
+// /openapi.json) and the dashboard at / with its assets.
+func (s *Server) browserRoutes(e *echo.Echo) error {
+	spec, err := openAPIJSON(s.opts.OpenAPI)
+	if err != nil {
+		return err
+	}
+	e.GET("/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, spec)
+	})
+	e.GET("/docs", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return c.HTMLBlob(http.StatusOK, []byte(docsPage))
+	})
+	d, err := newDashboard(web.Dist())
+	if err != nil {
+		return err
+	}
+	e.GET("/*", d.serve)
+	e.HEAD("/*", d.serve)
+	return nil
+}
+
+// openAPIJSON converts the YAML contract to JSON once, at start.
+func openAPIJSON(yaml []byte) ([]byte, error) {
+	if len(yaml) == 0 {
+		return []byte("{}"), nil
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(yaml)
+	if err != nil {
+		return nil, fmt.Errorf("read the OpenAPI contract: %w", err)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("convert the OpenAPI contract to JSON: %w", err)
+	}
+	return b, nil
+}
+
+// docsPage renders the contract with Redoc. Its bundle is served from the binary and no web
+// font is asked for, so the page works offline and tells no third party who reads it.
+const docsPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>postlab API</title>
+<style>body{margin:0}</style>
+</head>
+<body>
+<div id="redoc"></div>
+<script src="/docs/redoc.standalone.js"></script>
+<script>
+Redoc.init("/openapi.json", {
+  hideDownloadButton: false,
+  theme: { typography: { fontFamily: "system-ui, sans-serif", headings: { fontFamily: "system-ui, sans-serif" },
+           code: { fontFamily: "ui-monospace, monospace" } } }
+}, document.getElementById("redoc"));
+</script>
+</body>
+</html>
+`
+
+// dashboard serves the built single-page app. Files under assets/ carry a content hash in
+// their names, so browsers may keep them for a year; everything else is revalidated by ETag.
+// A path that names no file gets index.html, so that the app's own routes (/experiments/…)
+// survive a reload.
+type dashboard struct {
+	files fs.FS
+	etags map[string]string
+}
+
+func newDashboard(files fs.FS) (*dashboard, error) {
+	d := &dashboard{files: files, etags: map[string]string{}}
+	err := fs.WalkDir(files, ".", func(p string, de fs.DirEntry, err error) error {
+		if err != nil || de.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(files, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		d.etags[p] = `"` + hex.EncodeToString(sum[:8]) + `"`
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the embedded dashboard: %w", err)
+	}
+	return d, nil
+}
+
+func (d *dashboard) serve(c echo.Context) error {
+	name := strings.TrimPrefix(path.Clean("/"+c.Param("*")), "/")
+	if _, ok := d.etags[name]; !ok {
+		if path.Ext(name) != "" || strings.HasPrefix(name, "v1/") {
+			return echo.ErrNotFound // a missing file, not an app route: say so
+		}
+		name = "index.html"
+	}
+	b, err := fs.ReadFile(d.files, name)
+	if err != nil {
+		return echo.ErrNotFound // no dashboard was built into this binary
+	}
+	h := c.Response().Header()
+	h.Set("ETag", d.etags[name])
+	if strings.HasPrefix(name, "assets/") {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	if strings.HasSuffix(name, ".html") {
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+	}
+	http.ServeContent(c.Response(), c.Request(), name, time.Time{}, bytes.NewReader(b))
+	return nil
+}

@@ -1,0 +1,64 @@
+package api_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestDocsAndDashboard(t *testing.T) {
+	e := corsEnv(t, "", false)
+	res := send(t, http.MethodGet, e.srv.URL+"/openapi.json", nil)
+	var doc struct {
+		OpenAPI string         `json:"openapi"`
+		Paths   map[string]any `json:"paths"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil || doc.OpenAPI == "" || doc.Paths["/v1/experiments"] == nil {
+		t.Errorf("/openapi.json: %v, openapi %q, %d paths", err, doc.OpenAPI, len(doc.Paths))
+	}
+	body := func(res *http.Response) string {
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	res = send(t, http.MethodGet, e.srv.URL+"/docs", nil)
+	page := body(res)
+	if !strings.Contains(page, "/docs/redoc.standalone.js") || strings.Contains(page, "https://") {
+		t.Errorf("/docs must load Redoc from the binary and nothing from elsewhere:\n%s", page)
+	}
+	if res := send(t, http.MethodGet, e.srv.URL+"/docs/redoc.standalone.js", nil); res.StatusCode != 200 {
+		t.Errorf("GET /docs/redoc.standalone.js = %d, want 200", res.StatusCode)
+	}
+
+	index := send(t, http.MethodGet, e.srv.URL+"/", nil)
+	indexBody := body(index)
+	if index.StatusCode != 200 || !strings.Contains(indexBody, "<title>") || index.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("GET / = %d, Cache-Control %q", index.StatusCode, index.Header.Get("Cache-Control"))
+	}
+	// Hashed assets are kept for a year.
+	asset := regexp.MustCompile(`/assets/[^"]+\.js`).FindString(indexBody)
+	if asset == "" {
+		t.Fatalf("index.html names no script under /assets/:\n%s", indexBody)
+	}
+	if res := send(t, http.MethodGet, e.srv.URL+asset, nil); res.StatusCode != 200 ||
+		!strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("GET %s = %d, Cache-Control %q; want 200, immutable", asset, res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+	// An app route gets the app; a reload of it must not be a 404.
+	route := send(t, http.MethodGet, e.srv.URL+"/experiments/some-key/report", nil)
+	if route.StatusCode != 200 || body(route) != indexBody {
+		t.Errorf("GET /experiments/some-key/report = %d, want index.html", route.StatusCode)
+	}
+	// The browser revalidates by ETag.
+	again := send(t, http.MethodGet, e.srv.URL+"/", map[string]string{"If-None-Match": index.Header.Get("ETag")})
+	if again.StatusCode != http.StatusNotModified {
+		t.Errorf("GET / with its ETag = %d, want 304", again.StatusCode)
+	}
+	for _, p := range []string{"/assets/missing.js", "/v1/nothing-here"} {
+		if res := send(t, http.MethodGet, e.srv.URL+p, nil); res.StatusCode != 404 && res.StatusCode != 401 {
+			t.Errorf("GET %s = %d, want 404 (or 401 under /v1)", p, res.StatusCode)
+		}
+	}
+}
