@@ -36,6 +36,12 @@ export function pValue(p: number | null | undefined): string {
   return p < 0.01 ? p.toFixed(3) : p.toFixed(2);
 }
 
+/** pText is a p-value in a sentence: "p = 0.03", "p < 0.001". */
+export function pText(p: number | null | undefined): string {
+  const v = pValue(p);
+  return v.startsWith('<') ? `p ${v}` : `p = ${v}`;
+}
+
 export function date(s: string | null | undefined): string {
   if (!s) return '–';
   return new Date(s).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });

@@ -63,7 +63,7 @@ export function ExperimentPage({ id }: { id: string }) {
       <h2>Posts</h2>
       {posts.length === 0 ? <p>No posts yet: log one below or import an export.</p> : (
         <div class="scroll">
-          <table>
+          <table class="stack">
             <caption class="sr">Posts with their latest numbers</caption>
             <thead>
               <tr><th scope="col">Posted</th><th scope="col">Variant</th><th scope="col">Account</th>
@@ -75,14 +75,14 @@ export function ExperimentPage({ id }: { id: string }) {
                 const s = latest[p.id];
                 return (
                   <tr key={p.id}>
-                    <td>{p.url ? <a href={p.url} rel="noreferrer noopener" target="_blank">{date(p.posted_at)}</a> : date(p.posted_at)}</td>
-                    <td>{vname(p.variant_id)}</td>
-                    <td>{p.account}</td>
-                    <td class="num">{compact(s?.views)}</td>
-                    <td class="num">{compact(s?.likes)}</td>
-                    <td class="num">{compact(s?.comments)}</td>
-                    <td class="num">{compact(s?.shares)}</td>
-                    <td>{s ? date(s.observed_at) : 'no numbers yet'}</td>
+                    <td data-label="Posted">{p.url ? <a href={p.url} rel="noreferrer noopener" target="_blank">{date(p.posted_at)}</a> : date(p.posted_at)}</td>
+                    <td data-label="Variant">{vname(p.variant_id)}</td>
+                    <td data-label="Account">{p.account}</td>
+                    <td class="num" data-label="Views">{compact(s?.views)}</td>
+                    <td class="num" data-label="Likes">{compact(s?.likes)}</td>
+                    <td class="num" data-label="Comments">{compact(s?.comments)}</td>
+                    <td class="num" data-label="Shares">{compact(s?.shares)}</td>
+                    <td data-label="Read at">{s ? date(s.observed_at) : 'no numbers yet'}</td>
                   </tr>
                 );
               })}
@@ -246,7 +246,7 @@ function Import({ exp, variants, onDone }: { exp: Experiment; variants: Variant[
     <form class="card" onSubmit={(e) => { e.preventDefault(); send(true); }} aria-labelledby="import">
       <h2 id="import">Import an export</h2>
       <p class="hint">TikTok Studio Content.csv, Meta Business Suite exports, or postlab's CSV/NDJSON. You see what it would do before anything is written.</p>
-      <Field label="File" name="file" type="file" accept=".csv,.ndjson,.json,.txt" error={apiError}
+      <Field label="Export file" name="file" type="file" accept=".csv,.ndjson,.json,.txt" error={apiError}
         onChange={(e) => { setFile(e.currentTarget.files?.[0] ?? null); setPreview(null); setDone(null); }} />
       <div class="grid">
         <Field label="Account (when the file doesn't say)" name="account" value={account} onInput={(e) => setAccount(e.currentTarget.value)} error={apiError} />

@@ -39,7 +39,7 @@ export function ExperimentsPage() {
       {list && list.length === 0 && <p>No experiments yet. Create the first one below.</p>}
       {list && list.length > 0 && (
         <div class="scroll">
-          <table class="list">
+          <table class="list stack">
             <caption class="sr">Experiments in this workspace</caption>
             <thead>
               <tr>
@@ -60,11 +60,11 @@ export function ExperimentsPage() {
                       <Link href={`/experiments/${encodeURIComponent(e.key)}`}>{e.name}</Link>
                       <div class="muted">{e.key}</div>
                     </th>
-                    <td><span class={`status ${e.status}`}>{e.status}</span></td>
-                    <td>{e.platform}</td>
-                    <td class="num">{s && s !== 'none' ? compact(s.posts) : '–'}</td>
-                    <td class="num">{s && s !== 'none' ? share(s.matured) : '–'}</td>
-                    <td class="verdict">{e.status === 'draft' ? 'Not started' : s === undefined ? '…' : s === 'none' ? '–' : s.verdict}</td>
+                    <td data-label="Status"><span class={`status ${e.status}`}>{e.status}</span></td>
+                    <td data-label="Platform">{e.platform}</td>
+                    <td class="num" data-label="Posts">{s && s !== 'none' ? compact(s.posts) : '–'}</td>
+                    <td class="num" data-label="Matured">{s && s !== 'none' ? share(s.matured) : '–'}</td>
+                    <td class="verdict" data-label="Latest verdict">{e.status === 'draft' ? 'Not started' : s === undefined ? '…' : s === 'none' ? '–' : s.verdict}</td>
                   </tr>
                 );
               })}

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { allPages, api, need, pool, type Comparison, type Experiment, type MetricReport, type Report, type Snapshot } from '../api/client';
-import { compact, decisionWords, metricName, pct, pValue, share } from '../format';
+import { compact, decisionWords, metricName, pct, pText, pValue, share } from '../format';
 import { fetchReport } from '../summary';
 import { Busy, Field, Link, Problem, Select, useAction } from '../ui';
 
@@ -61,7 +61,7 @@ function MetricSection({ report, m, exp }: { report: Report; m: MetricReport; ex
         <h2 id="verdict">Verdict</h2>
         {comps.length === 0 && <p>No comparison yet: each variant needs posts with numbers at {report.horizon ?? `${report.horizon_hours} h`}.</p>}
         {comps.map((c) => <p key={c.key} class={`sentence ${c.decision}`} data-testid="verdict">{c.summary}</p>)}
-        {!exploratory && report.recommendation.reason && <p class="recommendation"><strong>Recommendation:</strong> {report.recommendation.reason}</p>}
+        {!exploratory && report.recommendation.reason && !comps.some((c) => c.summary === report.recommendation.reason) && <p class="recommendation"><strong>Recommendation:</strong> {report.recommendation.reason}</p>}
         {exploratory && <p class="hint">This is a secondary metric: exploratory; only the primary metric decides.</p>}
       </section>
 
@@ -71,7 +71,7 @@ function MetricSection({ report, m, exp }: { report: Report; m: MetricReport; ex
         <>
           <h2>Comparisons with the control</h2>
           <div class="scroll">
-            <table class="comparisons">
+            <table class="comparisons stack">
               <thead>
                 <tr>
                   <th scope="col">Variant</th><th scope="col" class="num">Lift</th><th scope="col">95% range</th>
@@ -83,17 +83,17 @@ function MetricSection({ report, m, exp }: { report: Report; m: MetricReport; ex
                 {comps.map((c) => (
                   <tr key={c.key}>
                     <th scope="row">{names[c.key]} <span class="muted">vs {names[c.control_key]}</span></th>
-                    <td class="num">{pct(c.lift)}</td>
-                    <td>{c.lift_ci_low == null ? '–' : `${pct(c.lift_ci_low)} to ${pct(c.lift_ci_high)}`}</td>
-                    <td class="num">{pValue(c.p_adjusted ?? c.p_value)}</td>
-                    <td class="num">{share(c.chance_to_beat)}</td>
-                    <td><span class={`decision ${c.decision}`}>{decisionWords[c.decision]}</span>
+                    <td class="num" data-label="Lift">{pct(c.lift)}</td>
+                    <td data-label="95% range">{c.lift_ci_low == null ? '–' : `${pct(c.lift_ci_low)} to ${pct(c.lift_ci_high)}`}</td>
+                    <td class="num" data-label="p (adjusted)">{pValue(c.p_adjusted ?? c.p_value)}</td>
+                    <td class="num" data-label="Chance to beat">{share(c.chance_to_beat)}</td>
+                    <td data-label="Decision"><span class={`decision ${c.decision}`}>{decisionWords[c.decision]}</span>
                       {c.decision_final !== undefined && <div class="muted">{c.decision_final ? 'final' : 'may still change'}</div>}
                       {c.reason && <div class="muted">{c.reason}</div>}
                     </td>
-                    <td>{c.looks ? (c.looks.length === 0 ? 'none yet' : c.looks.map((l) => `${l.look}${l.crossed ? ' ✓' : ''}`).join(', ') +
+                    <td data-label="Looks so far">{c.looks ? (c.looks.length === 0 ? 'none yet' : c.looks.map((l) => `${l.look}${l.crossed ? ' ✓' : ''}`).join(', ') +
                       (c.planned_posts_per_variant ? ` of 4 (plan: ${c.planned_posts_per_variant} posts each)` : ''))
-                      : c.posts_needed ? `about ${c.posts_needed} posts each needed` : '–'}</td>
+                      : c.posts_needed ? `no plan; about ${c.posts_needed} posts each needed` : '–'}</td>
                   </tr>
                 ))}
               </tbody>
@@ -104,15 +104,16 @@ function MetricSection({ report, m, exp }: { report: Report; m: MetricReport; ex
 
       <h2>Variants</h2>
       <div class="scroll">
-        <table>
+        <table class="stack">
           <thead><tr><th scope="col">Variant</th><th scope="col" class="num">Posts counted</th><th scope="col" class="num">Too young</th>
             <th scope="col" class="num">No numbers at {report.horizon_hours ?? '?'} h</th><th scope="col" class="num">Median</th><th scope="col" class="num">Mean</th></tr></thead>
           <tbody>
             {m.variants.map((v) => (
               <tr key={v.key}><th scope="row">{v.name || v.key}{v.is_control && <span class="tag">control</span>}</th>
-                <td class="num">{v.n_posts}</td><td class="num">{v.n_immature}</td><td class="num">{v.n_unobserved}</td>
-                <td class="num">{m.kind === 'ratio' ? share(v.median) : compact(v.median)}</td>
-                <td class="num">{m.kind === 'ratio' ? share(v.rate ?? v.mean) : compact(v.mean)}</td></tr>
+                <td class="num" data-label="Posts counted">{v.n_posts}</td><td class="num" data-label="Too young">{v.n_immature}</td>
+                <td class="num" data-label={`No numbers at ${report.horizon_hours ?? '?'} h`}>{v.n_unobserved}</td>
+                <td class="num" data-label="Median">{m.kind === 'ratio' ? share(v.median) : compact(v.median)}</td>
+                <td class="num" data-label="Mean">{m.kind === 'ratio' ? share(v.rate ?? v.mean) : compact(v.mean)}</td></tr>
             ))}
           </tbody>
         </table>
@@ -130,11 +131,11 @@ function MetricSection({ report, m, exp }: { report: Report; m: MetricReport; ex
           <h2 id="factors">Factor effects</h2>
           {m.factors.map((f) => (
             <div key={f.factor} class="factor">
-              <h3>{metricName(f.factor)} {f.p_value != null && <span class="muted">(p = {pValue(f.p_value)})</span>}</h3>
+              <h3>{metricName(f.factor)} {f.p_value != null && <span class="muted">({pText(f.p_value)})</span>}</h3>
               {f.reason && <p class="muted">{f.reason}</p>}
               <ul>
                 {f.reference && <li>{f.reference}: the reference level</li>}
-                {f.levels.map((l) => <li key={l.level}>{l.level}: {pct(l.lift)} {l.p_value != null && <span class="muted">(p = {pValue(l.p_value)})</span>}</li>)}
+                {f.levels.map((l) => <li key={l.level}>{l.level}: {pct(l.lift)} {l.p_value != null && <span class="muted">({pText(l.p_value)})</span>}</li>)}
               </ul>
             </div>
           ))}
@@ -146,19 +147,34 @@ function MetricSection({ report, m, exp }: { report: Report; m: MetricReport; ex
   );
 }
 
+/** useWidth follows an element's width, so that charts are drawn at their real size and their
+ * text stays readable on a phone. */
+function useWidth(fallback: number) {
+  const [el, ref] = useState<HTMLElement | null>(null);
+  const [w, setW] = useState(fallback);
+  useEffect(() => {
+    if (!el) return;
+    const ro = new ResizeObserver(([e]) => setW(Math.max(260, Math.min(1400, Math.round(e.contentRect.width)))));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [el]);
+  return [ref, w] as const;
+}
+
 /** ForestPlot draws each variant's lift over the control with its 95% range, around 0. */
 function ForestPlot({ comps, names, metric }: { comps: Comparison[]; names: Record<string, string>; metric: string }) {
+  const [ref, W] = useWidth(640);
   const rows = comps.filter((c) => c.lift != null);
   if (rows.length === 0) return null;
   const lo = Math.min(-0.1, ...rows.map((c) => c.lift_ci_low ?? c.lift!));
   const hi = Math.max(0.1, ...rows.map((c) => c.lift_ci_high ?? c.lift!));
-  const W = 640, left = 150, right = 20, rowH = 34, top = 24;
+  const left = Math.min(150, W * 0.3), right = 24, rowH = 34, top = 24;
   const H = top + rows.length * rowH + 30;
   const x = (v: number) => left + ((v - lo) / (hi - lo)) * (W - left - right);
-  const ticks = niceTicks(lo, hi);
+  const ticks = niceTicks(lo, hi, W < 480 ? 4 : 6);
   return (
-    <figure class="forest">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="forest-title">
+    <figure class="forest" ref={ref}>
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-labelledby="forest-title">
         <title id="forest-title">Lift in {metricName(metric)} over the control, with 95% ranges</title>
         {ticks.map((t) => (
           <g key={t}>
@@ -182,9 +198,9 @@ function ForestPlot({ comps, names, metric }: { comps: Comparison[]; names: Reco
   );
 }
 
-function niceTicks(lo: number, hi: number): number[] {
+function niceTicks(lo: number, hi: number, most: number): number[] {
   const span = hi - lo;
-  const step = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10].find((s) => span / s <= 6) ?? 20;
+  const step = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10].find((s) => span / s <= most) ?? 20;
   const out: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9; t += step) out.push(Math.round(t * 1000) / 1000);
   if (!out.includes(0)) out.push(0);
@@ -194,7 +210,9 @@ function niceTicks(lo: number, hi: number): number[] {
 const snapshotCounts = ['views', 'reach', 'likes', 'comments', 'shares', 'saves', 'followers_gained', 'profile_views'] as const;
 type CountField = (typeof snapshotCounts)[number];
 
-/** valueAt interpolates a post's cumulative count at an age in hours, inside its snapshots' span only. */
+/** valueAt interpolates a post's cumulative count at an age in hours between the two readings
+ * around it (the post starts at 0), only when they are no further apart than the age itself
+ * (at least 6 hours), give or take a quarter: a straight line over days would draw a curve nobody measured. */
 function valueAt(points: [number, number][], age: number): number | null {
   for (let i = 0; i < points.length; i++) {
     const [a, v] = points[i];
@@ -202,6 +220,7 @@ function valueAt(points: [number, number][], age: number): number | null {
     if (a > age) {
       if (i === 0) return null;
       const [a0, v0] = points[i - 1];
+      if (a - a0 > 1.25 * Math.max(age, 6)) return null;
       return v0 + ((v - v0) * (age - a0)) / (a - a0);
     }
   }
@@ -241,21 +260,22 @@ function GrowthCurves({ exp, names, metric, horizon }: { exp: Experiment; names:
         });
         const pts = ages.flatMap((a): [number, number][] => {
           const vals = curves.map((c) => valueAt(c, a)).filter((y): y is number => y != null);
-          return vals.length >= 1 && a > 0 ? [[a, median(vals)]] : [];
+          return vals.length >= 2 && a > 0 ? [[a, median(vals)]] : []; // a median of one post says little
         });
         return { key: v.key, pts };
       }));
     });
   }, [exp.id, field]);
 
+  const [ref, W] = useWidth(640);
   const all = series?.flatMap((s) => s.pts) ?? [];
-  const W = 640, H = 260, L = 56, B = 36, T = 12, R = 16;
+  const H = W < 480 ? 220 : 260, L = 52, B = 36, T = 12, R = 16;
   const maxX = Math.max(1, ...all.map((p) => p[0]));
   const maxY = Math.max(1, ...all.map((p) => p[1]));
   const sx = (a: number) => L + (a / maxX) * (W - L - R);
   const sy = (v: number) => H - B - (v / maxY) * (H - B - T);
   const colors = ['#1f5fbf', '#d9480f', '#2b8a3e', '#862e9c', '#c92a2a', '#0b7285'];
-  const xt = useMemo(() => [0, 6, 12, 24, 48, 72, 168, 336, 720].filter((t) => t <= maxX), [maxX]);
+  const xt = useMemo(() => (W < 480 ? [0, 24, 48, 168, 720] : [0, 6, 12, 24, 48, 72, 168, 336, 720]).filter((t) => t <= maxX), [maxX, W]);
   return (
     <section aria-labelledby="growth">
       <h2 id="growth">How {metricName(field)} grow with post age</h2>
@@ -263,8 +283,8 @@ function GrowthCurves({ exp, names, metric, horizon }: { exp: Experiment; names:
       <Problem error={error} />
       {series && all.length === 0 && <p>No snapshots yet.</p>}
       {series && all.length > 0 && (
-        <figure class="growth">
-          <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="growth-title">
+        <figure class="growth" ref={ref}>
+          <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-labelledby="growth-title">
             <title id="growth-title">Median {metricName(field)} by post age in hours, per variant</title>
             {[0, 0.5, 1].map((f) => (
               <g key={f}><line x1={L} x2={W - R} y1={sy(f * maxY)} y2={sy(f * maxY)} class="grid" />
