@@ -113,7 +113,9 @@ test('a team runs an experiment from the dashboard', async (t) => {
   assert.match(await page.locator('.import-result').innerText(), /3 rows read, 3 snapshots would be written, 3 new posts/);
   await page.getByRole('button', { name: /^Import 3 snapshots for real$/ }).click();
   await page.getByText('Imported:').waitFor();
+  await page.getByRole('button', { name: 'Show all 28 posts' }).click();
   await page.getByRole('cell', { name: '1.2M' }).waitFor();
+  await page.screenshot({ path: join(shots, 'experiment-1280.png'), fullPage: true });
 
   // The report: the verdict sentence first.
   await page.getByRole('link', { name: 'Report' }).click();
@@ -132,6 +134,14 @@ test('a team runs an experiment from the dashboard', async (t) => {
   assert.ok(overflow <= 0, `the report is ${overflow}px wider than a 360px screen`);
   await page.setViewportSize({ width: 1280, height: 900 });
 
+  // Every page is also looked at on a phone.
+  const both = async (name) => {
+    await page.screenshot({ path: join(shots, `${name}-1280.png`), fullPage: true });
+    await page.setViewportSize({ width: 360, height: 780 });
+    await page.screenshot({ path: join(shots, `${name}-360.png`), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+  };
+
   // Another metric from the picker.
   await page.getByLabel('Metric', { exact: true }).selectOption('likes');
   await page.getByRole('button', { name: 'Show' }).click();
@@ -146,6 +156,7 @@ test('a team runs an experiment from the dashboard', async (t) => {
     page.waitForEvent('download'),
     page.getByRole('button', { name: 'Download for your calendar (.ics)' }).click(),
   ]);
+  await both('schedule');
   const ics = readFileSync(await download.path(), 'utf8');
   assert.match(ics, /^BEGIN:VCALENDAR/);
   assert.match(ics, /BEGIN:VEVENT/);
@@ -163,10 +174,21 @@ test('a team runs an experiment from the dashboard', async (t) => {
   await row.waitFor();
   await page.waitForFunction(() => !document.querySelector('td.verdict')?.textContent?.includes('…'));
   assert.match(await row.innerText(), /running\s+tiktok\s+28\s+\d+%/i);
+  await both('experiments');
+  // By keyboard: the skip link, then the first experiment.
+  await page.reload();
+  await row.waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  await page.keyboard.press('Enter');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Evening vs morning');
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Evening vs morning' }).waitFor();
+  await page.getByRole('cell', { name: 'Evening' }).first().waitFor();
+  await page.setViewportSize({ width: 360, height: 780 });
+  await page.screenshot({ path: join(shots, 'experiment-360.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // The API docs: rendered from the binary, nothing fetched from elsewhere.
   await page.goto(srv.url + '/docs');

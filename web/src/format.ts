@@ -47,6 +47,13 @@ export function date(s: string | null | undefined): string {
   return new Date(s).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/** shortDate leaves the year out when it is this year's. */
+export function shortDate(s: string): string {
+  const d = new Date(s);
+  const year = d.getFullYear() === new Date().getFullYear() ? undefined : 'numeric';
+  return d.toLocaleString(undefined, { year, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
 export function day(s: string): string {
   return new Date(s).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
 }

@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiKey } from './api/client';
 import { KeyPage } from './pages/Key';
 import { ExperimentsPage } from './pages/Experiments';
@@ -42,8 +42,12 @@ function App() {
     addEventListener('postlab-key', on);
     return () => removeEventListener('postlab-key', on);
   }, []);
+  // After a move to another page, the keyboard starts at its content, as after a page load
+  // it starts at the top (where the skip link is).
+  const first = useRef(true);
   useEffect(() => {
-    document.getElementById('main')?.focus({ preventScroll: true });
+    if (first.current) first.current = false;
+    else document.getElementById('main')?.focus({ preventScroll: true });
   }, [path]);
   return (
     <>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { allPages, api, need, pool, type Experiment, type Post, type Schemas, type Snapshot, type Variant } from '../api/client';
-import { compact, date } from '../format';
+import { compact, date, shortDate } from '../format';
 import { Busy, Field, Link, Problem, Select, useAction } from '../ui';
 
 type Data = { exp: Experiment; variants: Variant[]; posts: Post[]; latest: Record<string, Snapshot | undefined> };
@@ -22,6 +22,7 @@ async function load(id: string): Promise<Data> {
 
 export function ExperimentPage({ id }: { id: string }) {
   const [data, setData] = useState<Data | null>(null);
+  const [showAll, setShowAll] = useState(false);
   const { error, run } = useAction();
   const reload = () => run(async () => setData(await load(id)));
   useEffect(() => void reload(), [id]);
@@ -63,31 +64,34 @@ export function ExperimentPage({ id }: { id: string }) {
       <h2>Posts</h2>
       {posts.length === 0 ? <p>No posts yet: log one below or import an export.</p> : (
         <div class="scroll">
-          <table class="stack">
+          <table class="posts">
             <caption class="sr">Posts with their latest numbers</caption>
             <thead>
-              <tr><th scope="col">Posted</th><th scope="col">Variant</th><th scope="col">Account</th>
-                <th scope="col" class="num">Views</th><th scope="col" class="num">Likes</th>
+              <tr><th scope="col">Posted</th><th scope="col">Variant</th><th scope="col" class="num">Views</th>
+                <th scope="col" class="num">Likes</th><th scope="col">Account</th>
                 <th scope="col" class="num">Comments</th><th scope="col" class="num">Shares</th><th scope="col">Read at</th></tr>
             </thead>
             <tbody>
-              {posts.map((p) => {
+              {posts.slice(0, showAll ? undefined : 20).map((p) => {
                 const s = latest[p.id];
                 return (
                   <tr key={p.id}>
-                    <td data-label="Posted">{p.url ? <a href={p.url} rel="noreferrer noopener" target="_blank">{date(p.posted_at)}</a> : date(p.posted_at)}</td>
+                    <td data-label="Posted">{p.url ? <a href={p.url} rel="noreferrer noopener" target="_blank">{shortDate(p.posted_at)}</a> : shortDate(p.posted_at)}</td>
                     <td data-label="Variant">{vname(p.variant_id)}</td>
-                    <td data-label="Account">{p.account}</td>
                     <td class="num" data-label="Views">{compact(s?.views)}</td>
                     <td class="num" data-label="Likes">{compact(s?.likes)}</td>
+                    <td data-label="Account">{p.account}</td>
                     <td class="num" data-label="Comments">{compact(s?.comments)}</td>
                     <td class="num" data-label="Shares">{compact(s?.shares)}</td>
-                    <td data-label="Read at">{s ? date(s.observed_at) : 'no numbers yet'}</td>
+                    <td data-label="Read at">{s ? shortDate(s.observed_at) : 'no numbers yet'}</td>
                   </tr>
                 );
               })}
             </tbody>
           </table>
+          {posts.length > 20 && !showAll && (
+            <button type="button" class="secondary" onClick={() => setShowAll(true)}>Show all {posts.length} posts</button>
+          )}
         </div>
       )}
       <div class="two">
@@ -256,7 +260,7 @@ function Import({ exp, variants, onDone }: { exp: Experiment; variants: Variant[
         <legend>Match posts to variants by a hashtag in the caption</legend>
         <div class="grid">
           {variants.map((v) => (
-            <Field key={v.key} label={`Hashtag for ${v.name}`} name={`tag-${v.key}`} placeholder="#Evening" value={tags[v.key] ?? ''}
+            <Field key={v.key} label={`Hashtag for ${v.name}`} name={`tag-${v.key}`} placeholder={`#${v.name.replace(/\s+/g, '')}`} value={tags[v.key] ?? ''}
               onInput={(e) => setTags({ ...tags, [v.key]: e.currentTarget.value })} />
           ))}
         </div>

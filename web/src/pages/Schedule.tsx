@@ -72,8 +72,28 @@ function Calendar({ slots }: { slots: Slot[] }) {
     if (!weeks.has(k)) weeks.set(k, weekdays.map(() => []));
     weeks.get(k)![dow].push(s);
   }
+  const byDay = new Map<string, Slot[]>();
+  for (const s of [...slots].sort((a, b) => a.planned_at.localeCompare(b.planned_at))) {
+    const k = new Date(s.planned_at).toDateString();
+    byDay.set(k, [...(byDay.get(k) ?? []), s]);
+  }
+  const time = (s: Slot) => new Date(s.planned_at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
   return (
-    <div class="scroll">
+    <>
+    {/* On a phone the week grid becomes a list of days. */}
+    <ol class="agenda" aria-label="Planned posts by day">
+      {[...byDay].map(([k, ss]) => (
+        <li key={k}>
+          <strong>{new Date(k).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' })}</strong>
+          {ss.map((s) => (
+            <div class={`slot${s.post_id ? ' done' : ''}`} key={s.planned_at + s.account}>
+              {time(s)} · {s.variant_name} <span class="muted">@{s.account}</span>{s.post_id ? ' ✓' : ''}
+            </div>
+          ))}
+        </li>
+      ))}
+    </ol>
+    <div class="scroll week-grid">
       <table class="calendar">
         <caption class="sr">Planned posts, a week per row</caption>
         <thead><tr><th scope="col">Week of</th>{weekdays.map((d) => <th scope="col" key={d}>{d}</th>)}</tr></thead>
@@ -96,6 +116,7 @@ function Calendar({ slots }: { slots: Slot[] }) {
         </tbody>
       </table>
     </div>
+    </>
   );
 }
 
