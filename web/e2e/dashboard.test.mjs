@@ -113,6 +113,9 @@ test('a team runs an experiment from the dashboard', async (t) => {
   assert.match(await page.locator('.import-result').innerText(), /3 rows read, 3 snapshots would be written, 3 new posts/);
   await page.getByRole('button', { name: /^Import 3 snapshots for real$/ }).click();
   await page.getByText('Imported:').waitFor();
+  // The same file again writes nothing new.
+  await page.getByRole('button', { name: 'Preview import' }).click();
+  await page.getByText('Nothing new to import').waitFor();
   await page.getByRole('button', { name: 'Show all 28 posts' }).click();
   await page.getByRole('cell', { name: '1.2M' }).waitFor();
   await page.screenshot({ path: join(shots, 'experiment-1280.png'), fullPage: true });

@@ -233,12 +233,12 @@ function Import({ exp, variants, onDone }: { exp: Experiment; variants: Variant[
   const [done, setDone] = useState<ImportResult | null>(null);
   const { busy, error, apiError, run } = useAction();
 
-  const send = (dryRun: boolean) =>
+  const send = (dryRun: boolean, partial = false) =>
     run(async () => {
       if (!file) throw new Error('Choose a file first.');
       const rules = Object.entries(tags).filter(([, h]) => h.trim()).map(([variant_key, h]) => ({ hashtag: h.trim().replace(/^#/, ''), variant_key }));
       const r = need(await api.POST('/v1/experiments/{id}/import', {
-        params: { path: { id: exp.id }, query: { dry_run: dryRun, account: account || undefined, timezone: zone || undefined,
+        params: { path: { id: exp.id }, query: { dry_run: dryRun, partial: partial || undefined, account: account || undefined, timezone: zone || undefined,
           mapping: rules.length ? JSON.stringify({ hashtag_rules: rules }) : undefined } },
         body: { file: '' },
         bodySerializer: () => { const fd = new FormData(); fd.append('file', file); return fd; },
@@ -268,9 +268,15 @@ function Import({ exp, variants, onDone }: { exp: Experiment; variants: Variant[
       <Problem error={error} />
       <div class="actions">
         <button type="submit" disabled={busy || !file}>{busy ? 'Reading the file…' : 'Preview import'}</button>
-        {preview && preview.failed < preview.rows && (
+        {preview && preview.failed === 0 && preview.written > 0 && (
           <button type="button" disabled={busy} onClick={() => send(false)}>Import {preview.written} snapshots for real</button>
         )}
+        {preview && preview.failed > 0 && preview.failed < preview.rows && (
+          <button type="button" disabled={busy} onClick={() => send(false, true)}>
+            Import the good rows, leave out {preview.failed} failed
+          </button>
+        )}
+        {preview && preview.written === 0 && preview.failed === 0 && <p>Nothing new to import: these numbers are already here.</p>}
       </div>
       {busy && <Busy label="Working on the file…" />}
       {(preview || done) && <ImportSummary r={(preview ?? done)!} />}
