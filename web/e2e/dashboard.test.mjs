@@ -142,6 +142,8 @@ test('a team runs an experiment from the dashboard', async (t) => {
     await page.screenshot({ path: join(shots, `${name}-1280.png`), fullPage: true });
     await page.setViewportSize({ width: 360, height: 780 });
     await page.screenshot({ path: join(shots, `${name}-360.png`), fullPage: true });
+    const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(over <= 0, `${name} is ${over}px wider than a 360px screen`);
     await page.setViewportSize({ width: 1280, height: 900 });
   };
 
