@@ -2,14 +2,17 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -35,7 +38,7 @@ func (s *Server) browserRoutes(e *echo.Echo) error {
 			"style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src blob:; connect-src 'self'; base-uri 'none'")
 		return c.HTMLBlob(http.StatusOK, []byte(docsPage))
 	})
-	d, err := newDashboard(web.Dist())
+	d, err := embeddedDashboard()
 	if err != nil {
 		return err
 	}
@@ -91,14 +94,23 @@ const dashboardCSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-
 // dashboard serves the built single-page app. Files under assets/ carry a content hash in
 // their names, so browsers may keep them for a year; everything else is revalidated by ETag.
 // A path that names no file gets index.html, so that the app's own routes (/experiments/…)
-// survive a reload.
+// survive a reload. Text files are gzipped once, when first served.
 type dashboard struct {
-	files fs.FS
-	etags map[string]string
+	files map[string]staticFile
 }
 
+type staticFile struct {
+	raw, gz []byte // gz is nil when gzip would not make the file smaller
+	etag    string
+}
+
+// embeddedDashboard reads and compresses the embedded build once per process.
+var embeddedDashboard = sync.OnceValues(func() (*dashboard, error) { return newDashboard(web.Dist()) })
+
+var compressible = map[string]bool{".html": true, ".js": true, ".css": true, ".svg": true, ".txt": true, ".json": true}
+
 func newDashboard(files fs.FS) (*dashboard, error) {
-	d := &dashboard{files: files, etags: map[string]string{}}
+	d := &dashboard{files: map[string]staticFile{}}
 	err := fs.WalkDir(files, ".", func(p string, de fs.DirEntry, err error) error {
 		if err != nil || de.IsDir() {
 			return err
@@ -108,7 +120,13 @@ func newDashboard(files fs.FS) (*dashboard, error) {
 			return err
 		}
 		sum := sha256.Sum256(b)
-		d.etags[p] = `"` + hex.EncodeToString(sum[:8]) + `"`
+		f := staticFile{raw: b, etag: hex.EncodeToString(sum[:8])}
+		if compressible[path.Ext(p)] {
+			if f.gz, err = gzipped(b); err != nil {
+				return err
+			}
+		}
+		d.files[p] = f
 		return nil
 	})
 	if err != nil {
@@ -117,20 +135,37 @@ func newDashboard(files fs.FS) (*dashboard, error) {
 	return d, nil
 }
 
+func gzipped(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(b); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	if buf.Len() >= len(b) {
+		return nil, nil
+	}
+	return buf.Bytes(), nil
+}
+
 func (d *dashboard) serve(c echo.Context) error {
 	name := strings.TrimPrefix(path.Clean("/"+c.Param("*")), "/")
-	if _, ok := d.etags[name]; !ok {
+	f, ok := d.files[name]
+	if !ok {
 		if path.Ext(name) != "" || strings.HasPrefix(name, "v1/") {
 			return echo.ErrNotFound // a missing file, not an app route: say so
 		}
 		name = "index.html"
-	}
-	b, err := fs.ReadFile(d.files, name)
-	if err != nil {
-		return echo.ErrNotFound // no dashboard was built into this binary
+		if f, ok = d.files[name]; !ok {
+			return echo.ErrNotFound // no dashboard was built into this binary
+		}
 	}
 	h := c.Response().Header()
-	h.Set("ETag", d.etags[name])
 	if strings.HasPrefix(name, "assets/") {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
@@ -141,6 +176,30 @@ func (d *dashboard) serve(c echo.Context) error {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Content-Security-Policy", dashboardCSP)
 	}
-	http.ServeContent(c.Response(), c.Request(), name, time.Time{}, bytes.NewReader(b))
+	body, etag := f.raw, f.etag
+	if f.gz != nil {
+		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+		if acceptsGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding)) {
+			body, etag = f.gz, f.etag+"-gz" // another representation, another tag
+			h.Set(echo.HeaderContentEncoding, "gzip")
+		}
+	}
+	h.Set("ETag", `"`+etag+`"`)
+	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+		h.Set(echo.HeaderContentType, ct) // named before ServeContent could sniff the gzip bytes
+	}
+	http.ServeContent(c.Response(), c.Request(), name, time.Time{}, bytes.NewReader(body))
 	return nil
+}
+
+// acceptsGzip reads Accept-Encoding well enough for browsers: gzip listed and not refused with q=0.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -28,8 +29,32 @@ func TestDocsAndDashboard(t *testing.T) {
 	if !strings.Contains(page, "/docs/redoc.standalone.js") || strings.Contains(page, "https://") {
 		t.Errorf("/docs must load Redoc from the binary and nothing from elsewhere:\n%s", page)
 	}
-	if res := send(t, http.MethodGet, e.srv.URL+"/docs/redoc.standalone.js", nil); res.StatusCode != 200 {
-		t.Errorf("GET /docs/redoc.standalone.js = %d, want 200", res.StatusCode)
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "connect-src 'self'") {
+		t.Errorf("/docs Content-Security-Policy = %q, want this origin only", csp)
+	}
+	// Redoc is big: it goes gzipped to browsers that take gzip, and as it is to others.
+	plain := send(t, http.MethodGet, e.srv.URL+"/docs/redoc.standalone.js", map[string]string{"Accept-Encoding": "identity"})
+	raw := body(plain)
+	if plain.StatusCode != 200 || plain.Header.Get("Content-Encoding") != "" || !strings.Contains(plain.Header.Get("Content-Type"), "javascript") || len(raw) < 100000 {
+		t.Fatalf("GET /docs/redoc.standalone.js = %d, Content-Encoding %q, Content-Type %q, %d bytes", plain.StatusCode,
+			plain.Header.Get("Content-Encoding"), plain.Header.Get("Content-Type"), len(raw))
+	}
+	if strings.Contains(raw, "cdn.redoc.ly") {
+		t.Errorf("the Redoc bundle still loads its logo from cdn.redoc.ly")
+	}
+	zipped := send(t, http.MethodGet, e.srv.URL+"/docs/redoc.standalone.js", map[string]string{"Accept-Encoding": "br, gzip"})
+	if zipped.Header.Get("Content-Encoding") != "gzip" || zipped.Header.Get("ETag") == plain.Header.Get("ETag") ||
+		!strings.Contains(strings.Join(zipped.Header.Values("Vary"), ","), "Accept-Encoding") || !strings.Contains(zipped.Header.Get("Content-Type"), "javascript") {
+		t.Errorf("gzip answer: Content-Encoding %q, ETag %q (plain %q), Vary %q, Content-Type %q", zipped.Header.Get("Content-Encoding"),
+			zipped.Header.Get("ETag"), plain.Header.Get("ETag"), zipped.Header.Get("Vary"), zipped.Header.Get("Content-Type"))
+	}
+	zr, err := gzip.NewReader(zipped.Body)
+	if err != nil {
+		t.Fatalf("gzip answer: %v", err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil || string(unzipped) != raw {
+		t.Errorf("gzip answer unzips to %d bytes (%v), want the %d of the plain one", len(unzipped), err, len(raw))
 	}
 
 	index := send(t, http.MethodGet, e.srv.URL+"/", nil)
