@@ -37,7 +37,18 @@ const auth: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: location.origin });
+/** patientFetch waits as Retry-After says when the API's rate limit answers 429 (pages that read
+ * many posts' snapshots can reach it), up to three times. */
+async function patientFetch(req: Request): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(req.clone());
+    if (res.status !== 429 || attempt >= 3) return res;
+    const wait = Math.min(10, Math.max(1, Number(res.headers.get('Retry-After')) || 1));
+    await new Promise((r) => setTimeout(r, wait * 1000));
+  }
+}
+
+export const api = createClient<paths>({ baseUrl: location.origin, fetch: patientFetch });
 api.use(auth);
 
 /** ApiError carries the problem+json the API answered, so forms can show each field's message. */

@@ -207,6 +207,8 @@ function niceTicks(lo: number, hi: number, most: number): number[] {
   return out;
 }
 
+const maxCurvePosts = 300;
+
 const snapshotCounts = ['views', 'reach', 'likes', 'comments', 'shares', 'saves', 'followers_gained', 'profile_views'] as const;
 type CountField = (typeof snapshotCounts)[number];
 
@@ -238,12 +240,16 @@ function median(xs: number[]): number {
 function GrowthCurves({ exp, names, metric, horizon }: { exp: Experiment; names: Record<string, string>; metric: string; horizon: number | null }) {
   const field: CountField = (snapshotCounts as readonly string[]).includes(metric) ? (metric as CountField) : 'views';
   const [series, setSeries] = useState<{ key: string; pts: [number, number][] }[] | null>(null);
+  const [total, setTotal] = useState(0);
   const { busy, error, run } = useAction();
   useEffect(() => {
     run(async () => {
       const variants = need(await api.GET('/v1/experiments/{id}/variants', { params: { path: { id: exp.id } } })).items;
-      const posts = await allPages(async (cursor) =>
-        need(await api.GET('/v1/experiments/{id}/posts', { params: { path: { id: exp.id }, query: { limit: 500, cursor } } })), 1000);
+      const all = await allPages(async (cursor) =>
+        need(await api.GET('/v1/experiments/{id}/posts', { params: { path: { id: exp.id }, query: { limit: 500, cursor } } })), 5000);
+      // One request per post: the newest 300 draw the curves, which keeps a big experiment's page light.
+      const posts = [...all].sort((a, b) => b.posted_at.localeCompare(a.posted_at)).slice(0, maxCurvePosts);
+      setTotal(all.length);
       const snaps = await pool(posts, 4, async (p) =>
         need(await api.GET('/v1/posts/{post_id}/snapshots', { params: { path: { post_id: p.id }, query: { limit: 500 } } })).items);
       const maxAge = Math.max(48, (horizon ?? 24) * 2);
@@ -300,6 +306,7 @@ function GrowthCurves({ exp, names, metric, horizon }: { exp: Experiment; names:
           <figcaption>
             {series.map((s, i) => <span key={s.key} class="legend"><span class="swatch" style={{ background: colors[i % colors.length] }} />{names[s.key] ?? s.key}</span>)}
             {horizon != null && <span class="muted"> · the vertical line marks the {horizon} h horizon</span>}
+            {total > maxCurvePosts && <span class="muted"> · from the newest {maxCurvePosts} of {total} posts</span>}
           </figcaption>
         </figure>
       )}
