@@ -6,13 +6,15 @@ import (
 	"testing"
 )
 
-// TestLayers keeps imports flowing one way (cmd → api → experiments → stats; cmd → store →
-// experiments): the domain and the statistics never see HTTP or SQL, and only the storage
-// package imports GORM.
+// TestLayers keeps imports flowing one way (cmd → api → {report, planning} → experiments →
+// stats; cmd → store → experiments): the domain, the report, planning and the statistics never
+// see HTTP or SQL, and only the storage package imports GORM.
 func TestLayers(t *testing.T) {
 	forbidden := map[string][]string{
 		"postlab/stats":       {"github.com/labstack/echo", "gorm.io/", "postlab/experiments", "postlab/api", "postlab/store", "database/sql", "net/http"},
-		"postlab/experiments": {"github.com/labstack/echo", "gorm.io/", "postlab/api", "postlab/store", "net/http"},
+		"postlab/experiments": {"github.com/labstack/echo", "gorm.io/", "postlab/api", "postlab/store", "postlab/report", "postlab/planning", "net/http"},
+		"postlab/report":      {"github.com/labstack/echo", "gorm.io/", "postlab/api", "postlab/store", "net/http"},
+		"postlab/planning":    {"github.com/labstack/echo", "gorm.io/", "postlab/api", "postlab/store", "postlab/report", "net/http"},
 		"postlab/importer":    {"github.com/labstack/echo", "gorm.io/", "postlab/api", "postlab/store"},
 		"postlab/api":         {"gorm.io/", "postlab/store"},
 	}

@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"postlab/experiments"
 )
 
 // loadSpec parses and validates the embedded contract.
@@ -33,51 +37,8 @@ func TestOpenAPIValidates(t *testing.T) {
 	}
 }
 
-// endpoints is every operation the service serves; a missing one fails the test.
-var endpoints = []struct {
-	method, path, operationID string
-	public                    bool
-}{
-	{http.MethodGet, "/healthz", "getHealth", true},
-	{http.MethodGet, "/readyz", "getReadiness", true},
-	{http.MethodGet, "/openapi.yaml", "getOpenAPI", true},
-	{http.MethodGet, "/v1/workspace", "getWorkspace", false},
-	{http.MethodPost, "/v1/keys", "createKey", false},
-	{http.MethodGet, "/v1/keys", "listKeys", false},
-	{http.MethodDelete, "/v1/keys/{key_id}", "revokeKey", false},
-	{http.MethodPost, "/v1/experiments", "createExperiment", false},
-	{http.MethodGet, "/v1/experiments", "listExperiments", false},
-	{http.MethodGet, "/v1/experiments/{id}", "getExperiment", false},
-	{http.MethodPatch, "/v1/experiments/{id}", "updateExperiment", false},
-	{http.MethodDelete, "/v1/experiments/{id}", "deleteExperiment", false},
-	{http.MethodPost, "/v1/experiments/{id}/start", "startExperiment", false},
-	{http.MethodPost, "/v1/experiments/{id}/pause", "pauseExperiment", false},
-	{http.MethodPost, "/v1/experiments/{id}/resume", "resumeExperiment", false},
-	{http.MethodPost, "/v1/experiments/{id}/conclude", "concludeExperiment", false},
-	{http.MethodPost, "/v1/experiments/{id}/archive", "archiveExperiment", false},
-	{http.MethodPost, "/v1/experiments/{id}/variants", "createVariant", false},
-	{http.MethodGet, "/v1/experiments/{id}/variants", "listVariants", false},
-	{http.MethodPatch, "/v1/experiments/{id}/variants/{variant_id}", "updateVariant", false},
-	{http.MethodDelete, "/v1/experiments/{id}/variants/{variant_id}", "deleteVariant", false},
-	{http.MethodPost, "/v1/experiments/{id}/posts", "createPost", false},
-	{http.MethodGet, "/v1/experiments/{id}/posts", "listPosts", false},
-	{http.MethodGet, "/v1/posts/{post_id}", "getPost", false},
-	{http.MethodPatch, "/v1/posts/{post_id}", "updatePost", false},
-	{http.MethodDelete, "/v1/posts/{post_id}", "deletePost", false},
-	{http.MethodPost, "/v1/posts/{post_id}/snapshots", "createSnapshot", false},
-	{http.MethodGet, "/v1/posts/{post_id}/snapshots", "listSnapshots", false},
-	{http.MethodPost, "/v1/snapshots:batch", "batchSnapshots", false},
-	{http.MethodPost, "/v1/experiments/{id}/import", "importPosts", false},
-	{http.MethodGet, "/v1/experiments/{id}/report", "getReport", false},
-	{http.MethodGet, "/v1/experiments/{id}/report/chart.svg", "getReportChartSVG", false},
-	{http.MethodGet, "/v1/experiments/{id}/report/chart.png", "getReportChartPNG", false},
-	{http.MethodPost, "/v1/plan/sample-size", "planSampleSize", false},
-	{http.MethodPost, "/v1/experiments/{id}/schedule", "createSchedule", false},
-	{http.MethodGet, "/v1/experiments/{id}/schedule", "getSchedule", false},
-	{http.MethodGet, "/v1/learnings", "searchLearnings", false},
-	{http.MethodGet, "/v1/experiments/{id}/next", "getNextVariant", false},
-}
-
+// TestOpenAPIEndpoints checks what every operation must declare. Which operations exist is
+// checked against the server's real routes (api.TestRoutesMatchContract), not a list here.
 func TestOpenAPIEndpoints(t *testing.T) {
 	doc := loadSpec(t)
 	if len(doc.Security) != 1 || doc.Security[0]["bearerAuth"] == nil {
@@ -87,40 +48,33 @@ func TestOpenAPIEndpoints(t *testing.T) {
 	if scheme == nil || scheme.Value.Type != "http" || scheme.Value.Scheme != "bearer" {
 		t.Fatalf("components.securitySchemes.bearerAuth must be http bearer")
 	}
-	want := map[string]bool{}
-	for _, e := range endpoints {
-		want[e.method+" "+e.path] = true
-		item := doc.Paths.Value(e.path)
-		if item == nil {
-			t.Errorf("%s %s: no such path", e.method, e.path)
-			continue
-		}
-		op := item.GetOperation(e.method)
-		if op == nil {
-			t.Errorf("%s %s: no such operation", e.method, e.path)
-			continue
-		}
-		if op.OperationID != e.operationID {
-			t.Errorf("%s %s: operationId %q, want %q", e.method, e.path, op.OperationID, e.operationID)
-		}
+	ids := map[string]string{}
+	operations(doc, func(method, path string, op *openapi3.Operation) {
+		name := method + " " + path
+		// Generated clients name their functions by operationId: present, unique, lowerCamel.
 		switch {
-		case e.public && (op.Security == nil || len(*op.Security) != 0):
-			t.Errorf("%s %s: must declare security: [] (no key needed)", e.method, e.path)
-		case !e.public && op.Security != nil:
-			t.Errorf("%s %s: must inherit the bearer security", e.method, e.path)
+		case op.OperationID == "" || !unicode.IsLower(rune(op.OperationID[0])) || strings.ContainsAny(op.OperationID, "_- "):
+			t.Errorf("%s: operationId %q must be a lowerCamel name", name, op.OperationID)
+		case ids[op.OperationID] != "":
+			t.Errorf("%s: operationId %q is also %s's", name, op.OperationID, ids[op.OperationID])
 		}
-	}
-	// And nothing undocumented here: the table above is the whole API.
-	for path, item := range doc.Paths.Map() {
-		for method := range item.Operations() {
-			if !want[method+" "+path] {
-				t.Errorf("%s %s is in openapi.yaml but not in this test's table", method, path)
-			}
+		ids[op.OperationID] = name
+		// Everything under /v1 needs a key; the probes and the contract itself need none.
+		public := !strings.HasPrefix(path, "/v1/")
+		switch {
+		case public && (op.Security == nil || len(*op.Security) != 0):
+			t.Errorf("%s: must declare security: [] (no key needed)", name)
+		case !public && op.Security != nil:
+			t.Errorf("%s: must inherit the bearer security", name)
 		}
-	}
+	})
 }
 
-// TestOpenAPIRoutes checks that a request to each endpoint finds its operation, as a
+// samplePath fills a templated path with values of its parameters' shapes.
+var samplePath = strings.NewReplacer("{id}", "forclimate-timing", "{variant_id}", "evening-video",
+	"{post_id}", "01926f3e-7c1a-7d2b-9a4e-3b5c6d7e8f90", "{key_id}", "01926f3e-7c1a-7d2b-9a4e-3b5c6d7e8f91")
+
+// TestOpenAPIRoutes checks that a request to each operation finds that operation, as a
 // contract-validating test harness would route it (the colon of snapshots:batch included).
 func TestOpenAPIRoutes(t *testing.T) {
 	doc := loadSpec(t)
@@ -129,22 +83,25 @@ func TestOpenAPIRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("route openapi.yaml: %v", err)
 	}
-	fill := strings.NewReplacer("{id}", "forclimate-timing", "{variant_id}", "evening-video",
-		"{post_id}", "01926f3e-7c1a-7d2b-9a4e-3b5c6d7e8f90", "{key_id}", "01926f3e-7c1a-7d2b-9a4e-3b5c6d7e8f91")
-	for _, e := range endpoints {
-		req, err := http.NewRequest(e.method, "http://localhost"+fill.Replace(e.path), nil)
+	operations(doc, func(method, path string, op *openapi3.Operation) {
+		url := "http://localhost" + samplePath.Replace(path)
+		if strings.Contains(url, "{") {
+			t.Errorf("%s %s: samplePath has no value for a parameter", method, path)
+			return
+		}
+		req, err := http.NewRequest(method, url, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		route, _, err := router.FindRoute(req)
 		if err != nil {
-			t.Errorf("%s %s: %v", e.method, e.path, err)
-			continue
+			t.Errorf("%s %s: %v", method, path, err)
+			return
 		}
-		if route.Operation.OperationID != e.operationID {
-			t.Errorf("%s %s routes to %s, want %s", e.method, e.path, route.Operation.OperationID, e.operationID)
+		if route.Operation != op {
+			t.Errorf("%s %s routes to %s, want %s", method, path, route.Operation.OperationID, op.OperationID)
 		}
-	}
+	})
 }
 
 // operations calls fn for every operation of the document, in a stable order.
@@ -227,8 +184,8 @@ func TestOpenAPIConventions(t *testing.T) {
 				t.Errorf("%s: %s must be application/problem+json only", name, status)
 				continue
 			}
-			if resp.Content.Get("application/problem+json").Schema.Value != problem {
-				t.Errorf("%s: %s must use the Problem schema", name, status)
+			if !extendsProblem(resp.Content.Get("application/problem+json").Schema.Value, problem) {
+				t.Errorf("%s: %s must use the Problem schema (or one that extends it by allOf)", name, status)
 			}
 			if status == "401" && resp.Headers["WWW-Authenticate"] == nil {
 				t.Errorf("%s: 401 without WWW-Authenticate", name)
@@ -300,6 +257,20 @@ func TestOpenAPIConventions(t *testing.T) {
 			t.Errorf("POST %s: must answer 201", path)
 		}
 	}
+}
+
+// extendsProblem reports whether s is the Problem schema or an allOf that includes it, so
+// every error answer can be read as a Problem whatever it adds.
+func extendsProblem(s, problem *openapi3.Schema) bool {
+	if s == problem {
+		return true
+	}
+	for _, sub := range s.AllOf {
+		if sub.Value == problem {
+			return true
+		}
+	}
+	return false
 }
 
 // checkClosed fails when an object schema reachable from s allows unknown properties.
@@ -420,15 +391,18 @@ func TestOpenAPIResponseBodies(t *testing.T) {
 		{"Experiment", `{"id": "e1", "workspace_id": "w1", "key": "forclimate-timing", "name": "n", "hypothesis": "",
 			"platform": "tiktok", "status": "draft", "primary_metric": "views", "secondary_metrics": [], "ratio_metrics": [],
 			"horizon_hours": 24, "horizon_tolerance": 0.25, "alpha": 0.05, "correction": "holm", "mde": 0.2,
-			"factors": [], "version": 1, "created_at": "2026-09-01T08:00:00Z", "updated_at": "2026-09-01T08:00:00Z",
+			"planned_posts_per_variant": null, "factors": [], "version": 1, "created_at": "2026-09-01T08:00:00Z", "updated_at": "2026-09-01T08:00:00Z",
 			"started_at": null, "concluded_at": null, "decision": null}`},
 		{"Experiment", `{"id": "e1", "workspace_id": "w1", "key": "forclimate-timing", "name": "n", "hypothesis": "h",
 			"platform": "tiktok", "status": "concluded", "primary_metric": "views", "secondary_metrics": ["engagement_rate"],
 			"ratio_metrics": [{"name": "click_rate", "numerator": "custom.clicks", "denominator": "views"}],
 			"horizon_hours": 24, "horizon_tolerance": 0.25, "alpha": 0.05, "correction": "bh", "mde": 0.2,
-			"factors": ["post_time"], "version": 5, "created_at": "2026-09-01T08:00:00Z", "updated_at": "2026-09-20T08:00:00Z",
+			"planned_posts_per_variant": 584, "factors": ["post_time"], "version": 5, "created_at": "2026-09-01T08:00:00Z", "updated_at": "2026-09-20T08:00:00Z",
 			"started_at": "2026-09-02T08:00:00Z", "concluded_at": "2026-09-20T08:00:00Z",
-			"decision": {"result": "won", "winner_variant_key": "evening", "summary": "s", "report": {"metrics": []}}}`},
+			"decision": {"result": "won", "winner_variant_key": "evening", "summary": "s", "report": {"experiment_id": "e1",
+				"generated_at": "2026-09-20T08:00:00Z", "horizon_hours": 24, "alpha": 0.05, "correction": "bh", "metrics": [],
+				"allocation": {"counts": {}, "expected_weights": {}, "chisq": null, "mismatch": false},
+				"recommendation": {"variant_key": null, "reason": "r"}}}}`},
 		{"Variant", `{"id": "v1", "experiment_id": "e1", "key": "evening", "name": "Evening", "is_control": false,
 			"levels": {"post_time": "evening"}, "weight": 0, "hashtags": [], "created_at": "2026-09-01T08:00:00Z"}`},
 		{"Variant", `{"id": "v1", "experiment_id": "e1", "key": "evening", "name": "Evening", "is_control": true,
@@ -445,21 +419,31 @@ func TestOpenAPIResponseBodies(t *testing.T) {
 		{"SnapshotBatchResult", `{"written": 1, "errors": []}`},
 		{"ImportResult", `{"format": "tiktok", "dry_run": true, "partial": false, "rows": 3, "written": 2, "posts_created": 2, "skipped": 0,
 			"failed": 1, "failures": [{"line": 4, "reason": "no variant for external_id 7290012345678901234"}]}`},
+		// The import's 422 when rows failed: a problem that carries the import's counts too.
+		{"ImportProblem", `{"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+			"detail": "1 of 3 rows failed, so nothing was written", "errors": [{"field": "line 4", "message": "no variant"}],
+			"format": "csv", "dry_run": false, "partial": false, "rows": 3, "written": 2, "posts_created": 2, "skipped": 0,
+			"failed": 1, "failures": [{"line": 4, "reason": "no variant"}]}`},
+		// … and when the request itself was wrong, a plain problem.
+		{"ImportProblem", `{"type": "about:blank", "title": "Unprocessable Entity", "status": 422, "detail": "d",
+			"errors": [{"field": "mapping", "message": "m"}]}`},
 		{"Health", `{"status": "ok"}`},
 		// A degenerate report: one treatment with too few posts, no test could run.
 		{"Report", `{"experiment_id": "e1", "generated_at": "2026-09-20T08:00:00Z", "horizon_hours": null, "alpha": 0.05,
-			"correction": "holm",
+			"correction": "holm", "what_if": false, "planned_posts_per_variant": null,
 			"metrics": [{"metric": "views", "kind": "count",
 				"variants": [
-					{"variant_id": "v0", "key": "morning", "is_control": true, "n_posts": 1, "n_immature": 2, "n_unobserved": 0,
+					{"variant_id": "v0", "key": "morning", "is_control": true, "n_posts": 1, "n_immature": 2, "n_unobserved": 0, "n_no_rate": 0,
 					 "mean": 100, "median": 100, "sd": null, "geo_mean": 100},
-					{"variant_id": "v1", "key": "evening", "is_control": false, "n_posts": 0, "n_immature": 3, "n_unobserved": 1,
+					{"variant_id": "v1", "key": "evening", "is_control": false, "n_posts": 0, "n_immature": 3, "n_unobserved": 1, "n_no_rate": 0,
 					 "mean": null, "median": null, "sd": null, "geo_mean": null}],
 				"comparisons": [{"variant_id": "v1", "key": "evening", "control_key": "morning", "method": "welch_log",
 					"estimate": null, "ci_low": null, "ci_high": null, "lift": null, "lift_ci_low": null, "lift_ci_high": null,
 					"statistic": null, "df": null, "p_value": null, "p_adjusted": null, "chance_to_beat": null,
 					"expected_loss": null, "mann_whitney": null, "permutation": null, "by_account": [], "pooled": null,
-					"decision": "not_enough_data", "posts_needed": null,
+					"n_excluded": 0, "accounts": [], "decision": "not_enough_data", "decision_final": false,
+					"reasons": ["cannot test because a variant has fewer than 2 posts with a value at the horizon"],
+					"looks": [], "planned_posts_per_variant": null, "exploratory": false, "posts_needed": null,
 					"summary": "Not enough posts yet to compare Evening with Morning.",
 					"reason": "each variant needs at least 2 posts with a value at the horizon"}],
 				"omnibus": {"kruskal": null, "welch_anova": null},
@@ -471,11 +455,11 @@ func TestOpenAPIResponseBodies(t *testing.T) {
 			"recommendation": {"variant_key": null, "reason": "keep posting: no variant has enough posts yet"}}`},
 		// A full report on a count metric with two accounts, and a ratio metric.
 		{"Report", `{"experiment_id": "e1", "generated_at": "2026-09-20T08:00:00Z", "horizon_hours": 24, "alpha": 0.05,
-			"correction": "holm",
+			"correction": "holm", "what_if": false, "planned_posts_per_variant": 40,
 			"metrics": [{"metric": "views", "kind": "count",
 				"variants": [{"variant_id": "v0", "key": "morning", "is_control": true, "n_posts": 20, "n_immature": 0,
-					"n_unobserved": 1, "mean": 5000, "median": 4200, "sd": 1200.5, "geo_mean": 4100.2}],
-				"comparisons": [{"variant_id": "v1", "key": "evening", "control_key": "morning", "method": "welch_log",
+					"n_unobserved": 1, "n_no_rate": 0, "mean": 5000, "median": 4200, "sd": 1200.5, "geo_mean": 4100.2}],
+				"comparisons": [{"variant_id": "v1", "key": "evening", "control_key": "morning", "method": "lin_log",
 					"estimate": 0.39, "ci_low": 0.11, "ci_high": 0.67, "lift": 0.48, "lift_ci_low": 0.12, "lift_ci_high": 0.95,
 					"statistic": 2.9, "df": 37.2, "p_value": 0.004, "p_adjusted": 0.004, "chance_to_beat": 0.998,
 					"expected_loss": 0.0001,
@@ -483,7 +467,13 @@ func TestOpenAPIResponseBodies(t *testing.T) {
 					"permutation": {"p_value": 0.005, "permutations": 10000},
 					"by_account": [{"account": "ifrc", "n_control": 10, "n_treatment": 10, "estimate": 0.4, "se": 0.2}],
 					"pooled": {"estimate": 0.38, "se": 0.14, "ci_low": 0.1, "ci_high": 0.66, "p_value": 0.006, "tau2": 0, "i2": 0},
-					"decision": "better", "posts_needed": 18,
+					"n_excluded": 3, "accounts": ["ifrc", "unicef"], "decision": "better", "decision_final": true,
+					"reasons": ["look 2 of 4 crossed its threshold"],
+					"looks": [{"look": 1, "posts_per_variant": 10, "p_value": 0.2, "p_unadjusted": 0.2, "nominal_level": 0.0000147,
+						"crossed": false, "method": "lin_log", "estimate": 0.3, "lift": 0.35},
+						{"look": 2, "posts_per_variant": 20, "p_value": 0.001, "p_unadjusted": 0.001, "nominal_level": 0.003,
+						"crossed": true, "method": "lin_log", "estimate": 0.4, "lift": 0.49}],
+					"planned_posts_per_variant": 40, "exploratory": false, "posts_needed": 18,
 					"summary": "Evening video got 48% more views than Morning video (95% CI +12% to +95%); this is unlikely to be chance (p = 0.004)."}],
 				"omnibus": {"kruskal": {"statistic": 8.1, "df": 1, "p_value": 0.004},
 					"welch_anova": {"statistic": 8.4, "df1": 1, "df2": 37.2, "p_value": 0.006}},
@@ -493,11 +483,13 @@ func TestOpenAPIResponseBodies(t *testing.T) {
 				"warnings": []},
 				{"metric": "engagement_rate", "kind": "ratio",
 				"variants": [{"variant_id": "v0", "key": "morning", "is_control": true, "n_posts": 20, "n_immature": 0,
-					"n_unobserved": 1, "mean": 0.08, "median": 0.07, "sd": 0.02, "rate": 0.079}],
-				"comparisons": [{"variant_id": "v1", "key": "evening", "control_key": "morning", "method": "ratio_delta",
+					"n_unobserved": 1, "n_no_rate": 2, "mean": 0.08, "median": 0.07, "sd": 0.02, "rate": 0.079}],
+				"comparisons": [{"variant_id": "v1", "key": "evening", "control_key": "morning", "method": "lin_rate",
 					"estimate": 0.01, "ci_low": -0.01, "ci_high": 0.03, "lift": 0.12, "lift_ci_low": -0.1, "lift_ci_high": 0.34,
 					"statistic": 1.1, "df": 36.5, "p_value": 0.28, "p_adjusted": 0.28, "chance_to_beat": 0.86,
-					"expected_loss": 0.001, "decision": "inconclusive", "posts_needed": 120, "summary": "…"}],
+					"expected_loss": 0.001, "n_excluded": 0, "accounts": ["ifrc", "unicef"], "decision": "inconclusive",
+					"decision_final": false, "reasons": ["no look has crossed its threshold yet"], "looks": [],
+					"planned_posts_per_variant": 40, "exploratory": true, "posts_needed": null, "summary": "…"}],
 				"omnibus": null, "chance_to_be_best": {"morning": 0.14, "evening": 0.86}, "factors": [], "warnings": []}],
 			"allocation": {"counts": {"morning": 21, "evening": 20}, "expected_weights": {"morning": 0.5, "evening": 0.5},
 				"chisq": {"statistic": 0.02, "df": 1, "p_value": 0.88}, "mismatch": false},
@@ -515,5 +507,99 @@ func TestOpenAPIResponseBodies(t *testing.T) {
 		"posts_needed": null, "summary": "s"}`
 	if err := schemaOf(t, doc, "Comparison").VisitJSON(decode(t, bad), openapi3.VisitAsResponse()); err == nil {
 		t.Errorf("Comparison should refuse decision %q", "maybe")
+	}
+}
+
+// walkSchemas calls fn for s and every schema reachable from it, once each.
+func walkSchemas(s *openapi3.SchemaRef, where string, seen map[*openapi3.Schema]bool, fn func(where string, s *openapi3.Schema)) {
+	if s == nil || s.Value == nil || seen[s.Value] {
+		return
+	}
+	v := s.Value
+	seen[v] = true
+	fn(where, v)
+	for _, group := range [][]*openapi3.SchemaRef{v.AllOf, v.OneOf, v.AnyOf} {
+		for _, sub := range group {
+			walkSchemas(sub, where, seen, fn)
+		}
+	}
+	for name, p := range v.Properties {
+		walkSchemas(p, where+"."+name, seen, fn)
+	}
+	walkSchemas(v.Items, where+"[]", seen, fn)
+	walkSchemas(v.AdditionalProperties.Schema, where+"{}", seen, fn)
+}
+
+// TestOpenAPIGeneratedTypes keeps the contract readable by strict validators and by
+// generators of client types (openapi-typescript, oapi-codegen).
+func TestOpenAPIGeneratedTypes(t *testing.T) {
+	doc := loadSpec(t)
+	seen := map[*openapi3.Schema]bool{}
+	for name, s := range doc.Components.Schemas {
+		// nullable without type is skipped by strict validators (and is an error to Redocly).
+		walkSchemas(s, name, seen, func(where string, v *openapi3.Schema) {
+			if v.Nullable && v.Type == nil {
+				t.Errorf("%s: nullable without a type", where)
+			}
+		})
+	}
+	operations(doc, func(method, path string, op *openapi3.Operation) {
+		name := method + " " + path
+		// A default makes openapi-typescript type the property as required, yet a client
+		// may leave it out: request bodies state defaults in words instead.
+		if op.RequestBody != nil {
+			for mt, media := range op.RequestBody.Value.Content {
+				walkSchemas(media.Schema, name+" "+mt, map[*openapi3.Schema]bool{}, func(where string, v *openapi3.Schema) {
+					for prop, p := range v.Properties {
+						if p.Value != nil && p.Value.Default != nil {
+							t.Errorf("%s.%s: a request property with a default comes out required in generated types", where, prop)
+						}
+					}
+				})
+			}
+		}
+		// Every answer with a body says what the body is, so its generated type is not unknown.
+		for status, resp := range op.Responses.Map() {
+			for mt, media := range resp.Value.Content {
+				if media.Schema == nil {
+					t.Errorf("%s: %s %s has no schema", name, status, mt)
+				}
+			}
+		}
+	})
+	// The contract itself is YAML text, not a JSON value.
+	yaml := doc.Paths.Value("/openapi.yaml").Get.Responses.Status(200).Value.Content.Get("application/yaml")
+	if yaml == nil || !yaml.Schema.Value.Type.Is("string") {
+		t.Errorf("GET /openapi.yaml: 200 must be application/yaml text (type string)")
+	}
+	// The frozen report is a Report.
+	frozen := schemaOf(t, doc, "Conclusion").Properties["report"]
+	if frozen == nil || len(frozen.Value.AllOf) != 1 || frozen.Value.AllOf[0].Value != schemaOf(t, doc, "Report") {
+		t.Errorf("Conclusion.report must be the Report schema")
+	}
+}
+
+// TestSnapshotSchemasFollowTheCatalogue keeps the contract's snapshot schemas to the domain's
+// one catalogue of snapshot metrics: every metric there, with its number type, and no other.
+func TestSnapshotSchemasFollowTheCatalogue(t *testing.T) {
+	doc := loadSpec(t)
+	notMetrics := []string{"post_id", "platform", "external_id", "observed_at", "custom"}
+	for _, name := range []string{"Snapshot", "SnapshotInput", "PostSnapshotInput"} {
+		s := schemaOf(t, doc, name)
+		for _, sm := range experiments.SnapshotMetrics {
+			p := s.Properties[sm.Name]
+			want := "number"
+			if sm.Whole() {
+				want = "integer"
+			}
+			if p == nil || p.Value == nil || !p.Value.Type.Is(want) {
+				t.Errorf("%s.%s is missing or not of type %s", name, sm.Name, want)
+			}
+		}
+		for prop := range s.Properties {
+			if _, ok := experiments.SnapshotMetricByName(prop); !ok && !slices.Contains(notMetrics, prop) {
+				t.Errorf("%s.%s is not in experiments.SnapshotMetrics", name, prop)
+			}
+		}
 	}
 }

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"compress/gzip"
-	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -12,19 +11,19 @@ import (
 
 func TestDocsAndDashboard(t *testing.T) {
 	e := corsEnv(t, "", false)
-	res := send(t, http.MethodGet, e.srv.URL+"/openapi.json", nil)
 	var doc struct {
 		OpenAPI string         `json:"openapi"`
 		Paths   map[string]any `json:"paths"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil || doc.OpenAPI == "" || doc.Paths["/v1/experiments"] == nil {
-		t.Errorf("/openapi.json: %v, openapi %q, %d paths", err, doc.OpenAPI, len(doc.Paths))
+	e.do(call{method: "GET", path: "/openapi.json"}).want(http.StatusOK).decode(&doc)
+	if doc.OpenAPI == "" || doc.Paths["/v1/experiments"] == nil || doc.Paths["/openapi.json"] == nil {
+		t.Errorf("/openapi.json: openapi %q, %d paths", doc.OpenAPI, len(doc.Paths))
 	}
 	body := func(res *http.Response) string {
 		b, _ := io.ReadAll(res.Body)
 		return string(b)
 	}
-	res = send(t, http.MethodGet, e.srv.URL+"/docs", nil)
+	res := send(t, http.MethodGet, e.srv.URL+"/docs", nil)
 	page := body(res)
 	if !strings.Contains(page, "/docs/redoc.standalone.js") || strings.Contains(page, "https://") {
 		t.Errorf("/docs must load Redoc from the binary and nothing from elsewhere:\n%s", page)

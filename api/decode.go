@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -53,8 +54,34 @@ func isTooLarge(err error) bool {
 	return errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge
 }
 
+// decodeRows decodes each element of an array strictly into a T, naming the fields of a bad
+// element name[i].field: encoding/json's own errors drop the index ("snapshots.views").
+func decodeRows[T any](name string, raws []json.RawMessage) ([]T, error) {
+	out := make([]T, len(raws))
+	for i, raw := range raws {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&out[i]); err != nil {
+			return nil, decodeErrorAt(fmt.Sprintf("%s[%d]", name, i), err)
+		}
+	}
+	return out, nil
+}
+
 // decodeError explains a json decoding failure in terms of the request's fields.
-func decodeError(err error) error {
+func decodeError(err error) error { return decodeErrorAt("", err) }
+
+// decodeErrorAt is decodeError for a value found at prefix (an array element) in the body.
+func decodeErrorAt(prefix string, err error) error {
+	at := func(field string) string {
+		switch {
+		case prefix == "":
+			return field
+		case field == "":
+			return prefix
+		}
+		return prefix + "." + field
+	}
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -67,7 +94,7 @@ func decodeError(err error) error {
 	case errors.As(err, &syntax):
 		return badRequest("body", fmt.Sprintf("is not valid JSON (at byte %d)", syntax.Offset))
 	case errors.As(err, &typ):
-		field := typ.Field
+		field := at(jsonPath(typ.Field))
 		if field == "" {
 			return badRequest("body", "must be a JSON "+jsonKind(typ.Type.Kind().String()))
 		}
@@ -75,9 +102,23 @@ func decodeError(err error) error {
 			Message: fmt.Sprintf("must be %s, not %s", jsonKind(typ.Type.String()), typ.Value)})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return experiments.Invalid(experiments.FieldError{Field: name, Message: "is not a field of this request"})
+		return experiments.Invalid(experiments.FieldError{Field: at(name), Message: "is not a field of this request"})
 	}
 	return badRequest("body", "could not be read as JSON")
+}
+
+// jsonPath is the field path as the client wrote it: encoding/json names a field of an
+// embedded struct through the Go type's name ("Metrics.views"), which no JSON field has (every
+// JSON field of the API is lowercase).
+func jsonPath(goPath string) string {
+	parts := strings.Split(goPath, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if p == "" || !unicode.IsUpper(rune(p[0])) {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 // jsonKind names a Go type the way a JSON client thinks of it.

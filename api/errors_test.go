@@ -52,6 +52,15 @@ func TestValidationErrors(t *testing.T) {
 			{"batch names the bad row", call{method: "POST", path: "/v1/snapshots:batch", specInvalid: true, body: map[string]any{
 				"snapshots": []map[string]any{{"post_id": post, "observed_at": "2026-09-15T17:05:00Z", "views": 1},
 					{"post_id": post, "observed_at": "2026-09-15T18:05:00Z", "likes": -1}}}}, 422, "snapshots[1].likes"},
+			{"batch names the row of a type error", call{method: "POST", path: "/v1/snapshots:batch", specInvalid: true, body: map[string]any{
+				"snapshots": []map[string]any{{"post_id": post, "observed_at": "2026-09-15T17:05:00Z", "views": 1},
+					{"post_id": post, "observed_at": "2026-09-15T18:05:00Z", "views": 2},
+					{"post_id": post, "observed_at": "2026-09-15T19:05:00Z", "views": 2},
+					{"post_id": post, "observed_at": "2026-09-15T20:05:00Z", "views": "many"}}}}, 422, "snapshots[3].views"},
+			{"batch names the row of an unknown field", call{method: "POST", path: "/v1/snapshots:batch", specInvalid: true, body: map[string]any{
+				"snapshots": []map[string]any{{"post_id": post, "observed_at": "2026-09-15T17:05:00Z", "colour": "red"}}}}, 422, "snapshots[0].colour"},
+			{"batch names a row that is not an object", call{method: "POST", path: "/v1/snapshots:batch", specInvalid: true, body: map[string]any{
+				"snapshots": []any{map[string]any{"post_id": post, "observed_at": "2026-09-15T17:05:00Z", "views": 1}, 7}}}, 422, "snapshots[1]"},
 			{"batch with unknown post", call{method: "POST", path: "/v1/snapshots:batch", body: map[string]any{
 				"snapshots": []map[string]any{{"post_id": "nope", "observed_at": "2026-09-15T17:05:00Z", "views": 1}}}}, 422, "snapshots[0].post_id"},
 			{"empty batch", call{method: "POST", path: "/v1/snapshots:batch", specInvalid: true, body: map[string]any{
@@ -166,8 +175,16 @@ func TestCrossWorkspace(t *testing.T) {
 		// Nor can an import or a sample size reach their experiment.
 		e.do(call{method: "POST", path: "/v1/experiments/" + exp + "/import", key: other, raw: genericCSV,
 			headers: map[string]string{"Content-Type": "text/csv"}}).problem(http.StatusNotFound, "")
-		e.do(call{method: "POST", path: "/v1/plan/sample-size", key: other, body: map[string]any{
-			"mde": 0.2, "baseline": map[string]any{"experiment": exp}}}).want(http.StatusUnprocessableEntity)
+		// …and a sample size from their experiment answers as from one that does not exist.
+		const zero = "00000000-0000-0000-0000-000000000000"
+		theirs := e.do(call{method: "POST", path: "/v1/plan/sample-size", key: other, body: map[string]any{
+			"mde": 0.2, "baseline": map[string]any{"experiment": exp}}}).problem(http.StatusUnprocessableEntity, "baseline.experiment")
+		none := e.do(call{method: "POST", path: "/v1/plan/sample-size", key: other, body: map[string]any{
+			"mde": 0.2, "baseline": map[string]any{"experiment": zero}}}).problem(http.StatusUnprocessableEntity, "baseline.experiment")
+		if strings.ReplaceAll(theirs.Detail, exp, zero) != none.Detail || len(theirs.Errors) != 1 ||
+			strings.ReplaceAll(theirs.Errors[0].Message, exp, zero) != none.Errors[0].Message {
+			t.Errorf("sample size from another workspace's experiment = %+v, from none = %+v; want the same answer", theirs, none)
+		}
 		// A batch naming their post fails as a bad row, and writes nothing.
 		e.do(call{method: "POST", path: "/v1/snapshots:batch", key: other, body: map[string]any{
 			"snapshots": []map[string]any{{"post_id": post, "observed_at": "2026-09-15T17:05:00Z", "views": 1}}}}).problem(http.StatusUnprocessableEntity, "snapshots[0].post_id")

@@ -102,7 +102,7 @@ func (s *Server) transition(action experiments.Action) echo.HandlerFunc {
 				return err
 			}
 		}
-		e, err := s.svc.Transition(c.Request().Context(), principal(c), c.Param("id"), action, in, s.freeze)
+		e, err := s.svc.Transition(c.Request().Context(), principal(c), c.Param("id"), action, in)
 		if err != nil {
 			return err
 		}

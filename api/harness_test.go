@@ -21,6 +21,8 @@ import (
 	"postlab"
 	"postlab/api"
 	"postlab/experiments"
+	"postlab/planning"
+	"postlab/report"
 	"postlab/store/storetest"
 )
 
@@ -77,10 +79,15 @@ func newEnv(t testing.TB, dialect string, opts api.Options) *env {
 func newEnvAt(t testing.TB, dialect string, opts api.Options, now func() time.Time) *env {
 	t.Helper()
 	db := storetest.Open(t, dialect)
-	svc := experiments.NewService(db, now)
+	// Wired as the program wires them: the report service freezes reports at conclusion, the
+	// planning service sizes plans at start.
+	reports := report.NewService(db, now)
+	plans := planning.NewService(db, now)
+	svc := experiments.NewService(db, now, reports.FreezeReport, plans)
+	services := api.Services{Experiments: svc, Reports: reports, Planning: plans}
 	opts.OpenAPI = postlab.OpenAPI
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := api.NewServer(context.Background(), svc, logger, opts)
+	h, err := api.NewServer(context.Background(), services, logger, opts)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}

@@ -63,6 +63,11 @@ func (s *Server) importFile(c echo.Context) error {
 	if formMapping != nil {
 		mapping = *formMapping
 	}
+	file, err := spoolUpload(body)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
 	ctx, p := c.Request().Context(), principal(c)
 	e, err := s.svc.GetExperiment(ctx, p, c.Param("id"))
 	if err != nil {
@@ -72,11 +77,12 @@ func (s *Server) importFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	reader, err := importer.NewReader(body, opts)
+	reader, err := importer.NewReader(file, opts)
 	if err != nil {
 		return readerError(err)
 	}
-	res, err := s.svc.Import(ctx, p, e.ID, rowSource{reader}, experiments.ImportOptions{
+	src := &spooledSource{rowSource: rowSource{reader}, file: file, opts: opts}
+	res, err := s.svc.Import(ctx, p, e.ID, src, experiments.ImportOptions{
 		Format: string(reader.Format()), DryRun: dryRun, Partial: partial, VariantFor: mapping.VariantFor})
 	if err != nil {
 		return err
@@ -178,6 +184,9 @@ func readerOptions(c echo.Context, e experiments.Experiment) (importer.Options, 
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
 			return opts, badRequest("observed_at", "must be an RFC 3339 time, e.g. 2026-09-20T12:00:00Z")
+		}
+		if err := experiments.CheckTime("observed_at", t); err != nil {
+			return opts, err
 		}
 		opts.ObservedAt = t
 	}

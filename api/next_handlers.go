@@ -9,7 +9,7 @@ import (
 
 // getNext answers which variant to post next (Thompson sampling; exploratory).
 func (s *Server) getNext(c echo.Context) error {
-	next, err := s.svc.Next(c.Request().Context(), principal(c), c.Param("id"), rand.Float64())
+	next, err := s.reports.Next(c.Request().Context(), principal(c), c.Param("id"), rand.Float64())
 	if err != nil {
 		return err
 	}

@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"testing"
 
-	"postlab/experiments"
+	"postlab/report"
 )
 
 func TestNextVariant(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
 		exp, control, treatment := e.running("next")
-		var next experiments.NextPost
+		var next report.NextPost
 		e.do(call{method: "GET", path: "/v1/experiments/next/next", key: e.viewer}).want(http.StatusOK).decode(&next)
 		if next.VariantKey == "" || len(next.ProbabilityBest) != 0 || !next.Exploratory {
 			t.Errorf("with no matured posts: %+v, want a variant to learn about and no probabilities", next)

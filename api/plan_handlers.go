@@ -5,16 +5,16 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"postlab/experiments"
+	"postlab/planning"
 )
 
 // planSampleSize answers how many posts an experiment needs; it writes nothing.
 func (s *Server) planSampleSize(c echo.Context) error {
-	var in experiments.SampleSizeInput
+	var in planning.SampleSizeInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	plan, err := s.svc.PlanSampleSize(c.Request().Context(), principal(c), in)
+	plan, err := s.plans.PlanSampleSize(c.Request().Context(), principal(c), in)
 	if err != nil {
 		return err
 	}

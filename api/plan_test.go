@@ -15,7 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"postlab/experiments"
-	"postlab/stats"
+	"postlab/planning"
+	"postlab/report"
 )
 
 // planSnapshots logs one post per value on account, each with a snapshot at 24 h (whose views
@@ -34,38 +35,42 @@ func (e *env) planSnapshots(exp, variant, account, prefix string, views []int64)
 	e.do(call{method: "POST", path: "/v1/snapshots:batch", key: e.editor, body: map[string]any{"snapshots": snaps}}).want(http.StatusOK)
 }
 
-func sdOfLog1p(xs ...int64) float64 {
-	logs := make([]float64, len(xs))
-	for i, x := range xs {
-		logs[i] = math.Log1p(float64(x))
-	}
-	return stats.Describe(logs).SD
-}
-
+// TestSampleSize checks POST /v1/plan/sample-size against R (power_gs: rpact, 4 looks):
+//
+//	pgs <- function(sd, mde, alpha, power = 0.8, comparisons = 1) {
+//	  nf <- power.t.test(delta = log(1 + mde), sd = sd, sig.level = alpha / comparisons, power = power)$n
+//	  d <- getDesignGroupSequential(kMax = 4, alpha = alpha / comparisons, sided = 2,
+//	         typeOfDesign = "asOF", informationRates = (1:4) / 4)
+//	  c(nf, getDesignCharacteristics(d)$inflationFactor, ceiling(nf * getDesignCharacteristics(d)$inflationFactor))
+//	}
+//	pgs(1.27, 0.2, 0.05)                                  # 762.635447456174 1.01963733045673 778
+//	pgs(1.27, 0.2, 0.01, power = 0.9, comparisons = 2)    # 1624.18249155235 1.00659184592109 1635
+//	pgs(sd(log1p(c(120, 900, 4000, 35000))), 0.2, 0.05)   # 2704.85858693650 1.01963733045673 2758
+//	pgs(sd(log1p(c(120, 900, 4000, 35000, 10, 20))), 0.5, 0.05)  # 936.368255510235 … 955
 func TestSampleSize(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
-		plan := func(key string, body map[string]any) experiments.SampleSize {
+		plan := func(key string, body map[string]any) planning.SampleSize {
 			t.Helper()
-			var out experiments.SampleSize
+			var out planning.SampleSize
 			e.do(call{method: "POST", path: "/v1/plan/sample-size", key: key, body: body}).want(http.StatusOK).decode(&out)
 			return out
-		}
-		want, err := stats.PowerT(1.27, 0.2, 0.05, 0.8)
-		if err != nil {
-			t.Fatal(err)
 		}
 
 		t.Run("given sd", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.2, "baseline": map[string]any{"sd": 1.27}, "posts_per_week": 60})
-			weeks := int(math.Ceil(float64(2*want.N) / 60))
-			if got.PostsPerVariant != want.N || got.TotalPosts != 2*want.N || got.Weeks == nil || *got.Weeks != weeks {
-				t.Errorf("plan = %d per variant, %d in all, %v weeks; want %d, %d, %d", got.PostsPerVariant, got.TotalPosts, got.Weeks, want.N, 2*want.N, weeks)
+			if got.Method != "power_gs" || got.PostsPerVariant != 778 || got.TotalPosts != 1556 || got.Weeks == nil || *got.Weeks != 26 {
+				t.Errorf("plan = %s, %d per variant, %d in all, %v weeks; want power_gs, 778, 1556, 26", got.Method, got.PostsPerVariant, got.TotalPosts, got.Weeks)
+			}
+			if math.Abs(got.NFixed-762.635447456174) > 1e-6*762.6 || math.Abs(got.Inflation-1.01963733045673) > 1e-6 ||
+				!slices.Equal(got.LookPosts, []int{195, 389, 584, 778}) {
+				t.Errorf("plan n_fixed %v, inflation %v, looks %v; want 762.635447456174, 1.01963733045673, [195 389 584 778]",
+					got.NFixed, got.Inflation, got.LookPosts)
 			}
 			if got.SD != 1.27 || got.SDSource != "given" || got.Alpha != 0.05 || got.Power != 0.8 || got.Variants != 2 || got.Metric != nil {
 				t.Errorf("plan settings = %+v, want sd 1.27 given, alpha 0.05, power 0.8, 2 variants, no metric", got)
 			}
-			wantSummary := fmt.Sprintf("To detect a 20%% lift with 80%% power you need %d posts per variant (%s in all), about %d weeks at 60 posts a week.",
-				want.N, thousands(2*want.N), weeks)
+			wantSummary := "To detect a 20% lift with 80% power you need 778 posts per variant (1,556 in all), about 26 weeks at 60 posts a week." +
+				" The report checks at 195, 389, 584 and 778 posts per variant; a clear result at an earlier check ends the experiment sooner."
 			if got.Summary != wantSummary {
 				t.Errorf("summary = %q, want %q", got.Summary, wantSummary)
 			}
@@ -74,9 +79,9 @@ func TestSampleSize(t *testing.T) {
 		t.Run("defaults and more variants", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.2, "variants": 3, "power": 0.9, "alpha": 0.01,
 				"baseline": map[string]any{"sd": 1.27, "metric": "views"}})
-			n, _ := stats.PowerT(1.27, 0.2, 0.01, 0.9)
-			if got.PostsPerVariant != n.N || got.TotalPosts != 3*n.N || got.Weeks != nil || got.PostsPerWeek != nil {
-				t.Errorf("plan = %+v, want %d per variant, %d in all, no weeks", got, n.N, 3*n.N)
+			if got.PostsPerVariant != 1635 || got.TotalPosts != 3*1635 || got.Weeks != nil || got.PostsPerWeek != nil ||
+				math.Abs(got.NFixed-1624.18249155235) > 1e-6*1624.2 || math.Abs(got.Inflation-1.00659184592109) > 1e-6 {
+				t.Errorf("plan = %+v, want 1635 per variant (n_fixed 1624.18249155235 at alpha 0.005, inflation 1.00659184592109), %d in all, no weeks", got, 3*1635)
 			}
 			if !strings.Contains(got.Summary, "lift in views with 90% power") || !strings.Contains(got.Summary, "across 3 variants).") {
 				t.Errorf("summary = %q", got.Summary)
@@ -92,10 +97,9 @@ func TestSampleSize(t *testing.T) {
 		t.Run("from an account's posts", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.2, "posts_per_week": 10,
 				"baseline": map[string]any{"experiment": "plan-baseline", "account": "ifrc"}})
-			sd := sdOfLog1p(ifrc...)
-			n, _ := stats.PowerT(sd, 0.2, 0.05, 0.8)
-			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "4 posts of account ifrc" || got.PostsPerVariant != n.N {
-				t.Errorf("plan = sd %v from %q, %d per variant; want sd %v from 4 posts of account ifrc, %d", got.SD, got.SDSource, got.PostsPerVariant, sd, n.N)
+			sd := 2.39284368462529 // R: sd(log1p(c(120, 900, 4000, 35000)))
+			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "4 posts of account ifrc" || got.PostsPerVariant != 2758 {
+				t.Errorf("plan = sd %v from %q, %d per variant; want sd %v from 4 posts of account ifrc, 2758", got.SD, got.SDSource, got.PostsPerVariant, sd)
 			}
 			if got.Metric == nil || *got.Metric != "views" || !strings.HasPrefix(got.Summary, "To detect a 20% lift in views with 80% power") {
 				t.Errorf("plan metric %v, summary %q; want the primary metric, views", got.Metric, got.Summary)
@@ -104,9 +108,9 @@ func TestSampleSize(t *testing.T) {
 
 		t.Run("from every post of the experiment", func(t *testing.T) {
 			got := plan(e.viewer, map[string]any{"mde": 0.5, "baseline": map[string]any{"experiment": exp, "metric": "views"}})
-			sd := sdOfLog1p(append(slices.Clone(ifrc), 10, 20)...)
-			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "6 posts of experiment plan-baseline" {
-				t.Errorf("plan = sd %v from %q, want %v from 6 posts of experiment plan-baseline", got.SD, got.SDSource, sd)
+			sd := 3.12993228566641 // R: sd(log1p(c(120, 900, 4000, 35000, 10, 20)))
+			if math.Abs(got.SD-sd) > 1e-12 || got.SDSource != "6 posts of experiment plan-baseline" || got.PostsPerVariant != 955 {
+				t.Errorf("plan = sd %v from %q, %d per variant; want %v from 6 posts of experiment plan-baseline, 955", got.SD, got.SDSource, got.PostsPerVariant, sd)
 			}
 		})
 
@@ -129,6 +133,9 @@ func TestSampleSize(t *testing.T) {
 				{"power", map[string]any{"mde": 0.2, "power": 1, "baseline": map[string]any{"sd": 1}}, "power", true},
 				{"one variant", map[string]any{"mde": 0.2, "variants": 1, "baseline": map[string]any{"sd": 1}}, "variants", true},
 				{"rate", map[string]any{"mde": 0.2, "posts_per_week": 0, "baseline": map[string]any{"sd": 1}}, "posts_per_week", true},
+				{"tiny rate", map[string]any{"mde": 0.2, "posts_per_week": 1e-300, "baseline": map[string]any{"sd": 1}}, "posts_per_week", true},
+				{"subnormal rate", map[string]any{"mde": 0.2, "posts_per_week": 5e-324, "baseline": map[string]any{"sd": 1}}, "posts_per_week", true},
+				{"huge rate", map[string]any{"mde": 0.2, "posts_per_week": 1e308, "baseline": map[string]any{"sd": 1}}, "posts_per_week", true},
 				{"unknown field", map[string]any{"mde": 0.2, "baseline": map[string]any{"sd": 1}, "colour": "red"}, "colour", true},
 				{"unknown experiment", map[string]any{"mde": 0.2, "baseline": map[string]any{"experiment": "nope"}}, "baseline.experiment", false},
 				{"account alone", map[string]any{"mde": 0.2, "baseline": map[string]any{"sd": 1, "account": "ifrc"}}, "baseline.account", false},
@@ -137,6 +144,7 @@ func TestSampleSize(t *testing.T) {
 				{"ratio metric", map[string]any{"mde": 0.2, "baseline": map[string]any{"experiment": exp, "metric": "engagement_rate"}}, "baseline.metric", false},
 				{"ratio primary metric", map[string]any{"mde": 0.2, "baseline": map[string]any{"experiment": ratio}}, "baseline.metric", false},
 				{"too many posts", map[string]any{"mde": 0.0001, "baseline": map[string]any{"sd": 50}}, "mde", false},
+				{"alpha too small for the comparisons", map[string]any{"mde": 0.2, "alpha": 0.0001, "variants": 100, "baseline": map[string]any{"sd": 1}}, "alpha", false},
 			}
 			for _, tt := range tests {
 				e.do(call{method: "POST", path: "/v1/plan/sample-size", key: e.viewer, body: tt.body, specInvalid: tt.specInvalid}).
@@ -185,16 +193,16 @@ func (e *env) scheduleExperiment(key string, byTime bool, weights ...float64) st
 	return exp
 }
 
-func (e *env) schedule(exp string, body map[string]any) experiments.Schedule {
+func (e *env) schedule(exp string, body map[string]any) planning.Schedule {
 	e.t.Helper()
-	var s experiments.Schedule
+	var s planning.Schedule
 	e.do(call{method: "POST", path: "/v1/experiments/" + exp + "/schedule", key: e.editor, body: body}).want(http.StatusOK).decode(&s)
 	return s
 }
 
 // checkBlocks checks that every block shares its posts among the variants to within one post
 // (by weights), on distinct days when there are no more posts than days.
-func checkBlocks(t *testing.T, s experiments.Schedule, perBlock int, share map[string]float64) {
+func checkBlocks(t *testing.T, s planning.Schedule, perBlock int, share map[string]float64) {
 	t.Helper()
 	blocks := map[string][]experiments.ScheduleSlot{}
 	for _, slot := range s.Slots {
@@ -405,7 +413,7 @@ func TestScheduleAdherence(t *testing.T) {
 		logPost(wrong, "swapped", second.PlannedAt.Add(-30*time.Minute))
 		logPost(plan.Slots[2].VariantKey, "late", plan.Slots[2].PlannedAt.Add(3*time.Hour))
 
-		var got experiments.StoredSchedule
+		var got planning.StoredSchedule
 		e.do(call{method: "GET", path: "/v1/experiments/plan-kept/schedule", key: e.viewer}).want(http.StatusOK).decode(&got)
 		if len(got.Slots) != 4 {
 			t.Fatalf("stored plan has %d slots, want 4", len(got.Slots))
@@ -442,7 +450,7 @@ func TestScheduleAdherence(t *testing.T) {
 		checkCalendar(t, string(r.Body), 4)
 
 		// The report says the same of the plan.
-		var report experiments.Report
+		var report report.Report
 		e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report", key: e.viewer}).want(http.StatusOK).decode(&report)
 		if report.PlanAdherence == nil || report.PlanAdherence.OnTime != 1 || report.PlanAdherence.Due != 4 || report.PlanAdherence.Summary != a.Summary {
 			t.Errorf("report plan_adherence = %+v, want the schedule's %+v", report.PlanAdherence, a)

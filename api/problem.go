@@ -30,7 +30,12 @@ var statusOf = map[string]int{
 	experiments.EUNAUTHORIZED: http.StatusUnauthorized,
 	experiments.EPRECONDITION: http.StatusPreconditionFailed,
 	experiments.EINTERNAL:     http.StatusInternalServerError,
+	experiments.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
+
+// retryAfter is the Retry-After of a 503, in seconds: about how long a database restart or a
+// failover takes to be noticed and recovered from.
+const retryAfter = "2"
 
 // requestError is an error of the request itself (before the domain sees it): malformed JSON,
 // a bad query parameter, a tampered cursor, a wrong content type.
@@ -107,6 +112,8 @@ func problemType(status int) string {
 		return "/problems/too-large"
 	case http.StatusBadRequest:
 		return "/problems/bad-request"
+	case http.StatusServiceUnavailable:
+		return "/problems/unavailable"
 	}
 	return "about:blank"
 }
@@ -118,7 +125,13 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		p := problemFor(err)
-		if p.Status >= 500 {
+		switch {
+		case p.Status == http.StatusServiceUnavailable:
+			// An outage of the database, not a bug: the client is told when to come back.
+			c.Response().Header().Set("Retry-After", retryAfter)
+			logger.Warn("request failed: database unavailable", "method", c.Request().Method, "route", c.Path(),
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err)
+		case p.Status >= 500:
 			logger.Error("request failed", "method", c.Request().Method, "route", c.Path(),
 				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err)
 		}

@@ -17,15 +17,15 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"postlab/experiments"
+	"postlab/report"
 )
 
 // reportOptions reads the report's query: metric (repeatable), horizon, alpha, correction.
 // A value that cannot be read is 400; one that reads but is out of range is 422, from the
 // domain.
-func reportOptions(c echo.Context) (experiments.ReportOptions, error) {
+func reportOptions(c echo.Context) (report.Options, error) {
 	q := c.QueryParams()
-	o := experiments.ReportOptions{Metrics: q["metric"], Correction: q.Get("correction")}
+	o := report.Options{Metrics: q["metric"], Correction: q.Get("correction")}
 	if h := q.Get("horizon"); h != "" {
 		if _, err := strconv.ParseFloat(h, 64); err != nil && h != "latest" {
 			return o, badRequest("horizon", "must be a number of hours, e.g. 24 or 6.5, or latest")
@@ -42,18 +42,18 @@ func reportOptions(c echo.Context) (experiments.ReportOptions, error) {
 	return o, nil
 }
 
-func (s *Server) report(c echo.Context) (experiments.Report, error) {
+func (s *Server) readReport(c echo.Context) (report.Report, error) {
 	o, err := reportOptions(c)
 	if err != nil {
-		return experiments.Report{}, err
+		return report.Report{}, err
 	}
-	return s.svc.Report(c.Request().Context(), principal(c), c.Param("id"), o)
+	return s.reports.Report(c.Request().Context(), principal(c), c.Param("id"), o)
 }
 
 // getReport answers the report as JSON, or as CSV (one row per comparison per metric) when the
 // client prefers text/csv.
 func (s *Server) getReport(c echo.Context) error {
-	r, err := s.report(c)
+	r, err := s.readReport(c)
 	if err != nil {
 		return err
 	}
@@ -70,11 +70,11 @@ func (s *Server) getReport(c echo.Context) error {
 
 // reportColumns are the CSV's columns, one row per comparison per metric.
 var reportColumns = []string{"metric", "kind", "variant_key", "control_key", "method",
-	"n_control", "n_treatment", "estimate", "ci_low", "ci_high", "lift", "lift_ci_low", "lift_ci_high",
+	"n_control", "n_treatment", "n_excluded", "estimate", "ci_low", "ci_high", "lift", "lift_ci_low", "lift_ci_high",
 	"statistic", "df", "p_value", "p_adjusted", "chance_to_beat", "expected_loss", "decision",
-	"posts_needed", "summary"}
+	"decision_final", "exploratory", "posts_needed", "summary"}
 
-func reportCSV(r experiments.Report) ([]byte, error) {
+func reportCSV(r report.Report) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	if err := w.Write(reportColumns); err != nil {
@@ -83,10 +83,11 @@ func reportCSV(r experiments.Report) ([]byte, error) {
 	for _, m := range r.Metrics {
 		for _, c := range m.Comparisons {
 			row := []string{m.Metric, m.Kind, c.Key, c.ControlKey, c.Method,
-				strconv.Itoa(c.NControl), strconv.Itoa(c.NTreatment),
+				strconv.Itoa(c.NControl), strconv.Itoa(c.NTreatment), strconv.Itoa(c.NExcluded),
 				csvNum(c.Estimate), csvNum(c.CILow), csvNum(c.CIHigh), csvNum(c.Lift), csvNum(c.LiftCILow),
 				csvNum(c.LiftCIHigh), csvNum(c.Statistic), csvNum(c.DF), csvNum(c.PValue), csvNum(c.PAdjusted),
-				csvNum(c.ChanceToBeat), csvNum(c.ExpectedLoss), c.Decision, csvInt(c.PostsNeeded), c.Summary}
+				csvNum(c.ChanceToBeat), csvNum(c.ExpectedLoss), c.Decision, strconv.FormatBool(c.DecisionFinal),
+				strconv.FormatBool(c.Exploratory), csvInt(c.PostsNeeded), c.Summary}
 			if err := w.Write(row); err != nil {
 				return nil, err
 			}
@@ -114,7 +115,7 @@ func csvInt(x *int) string {
 // getReportChart draws the report as a forest plot, in format "svg" or "png".
 func (s *Server) getReportChart(format, contentType string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		r, err := s.report(c)
+		r, err := s.readReport(c)
 		if err != nil {
 			return err
 		}
@@ -137,7 +138,7 @@ type forestRow struct {
 // forestPlot draws each treatment's lift over the control with its confidence interval, one
 // row per comparison (per metric when there are several), sized and labelled for a slide:
 // green where the treatment did better, red where it did worse, blue while it is open.
-func forestPlot(r experiments.Report, format string) ([]byte, error) {
+func forestPlot(r report.Report, format string) ([]byte, error) {
 	rows, controlName := forestRows(r)
 	p := plot.New()
 	p.Title.Text = r.ExperimentName
@@ -217,8 +218,8 @@ func forestPlot(r experiments.Report, format string) ([]byte, error) {
 
 // decisionColors colour a row by what the comparison decided.
 var decisionColors = map[string]color.Color{
-	experiments.DecisionBetter: color.RGBA{R: 26, G: 135, B: 84, A: 255},
-	experiments.DecisionWorse:  color.RGBA{R: 200, G: 55, B: 45, A: 255},
+	report.DecisionBetter: color.RGBA{R: 26, G: 135, B: 84, A: 255},
+	report.DecisionWorse:  color.RGBA{R: 200, G: 55, B: 45, A: 255},
 }
 
 // addForestRow draws one comparison: its interval as a bar, its estimate as a dot.
@@ -255,7 +256,7 @@ func metricName(metric string) string {
 }
 
 // forestRows lists the comparisons to draw, and the control's name.
-func forestRows(r experiments.Report) ([]forestRow, string) {
+func forestRows(r report.Report) ([]forestRow, string) {
 	var rows []forestRow
 	controlName := "the control"
 	for _, m := range r.Metrics {
@@ -295,10 +296,15 @@ func (percentTicks) Ticks(min, max float64) []plot.Tick {
 	return ticks
 }
 
+// signedPct writes a chart tick as a signed whole percentage; one too large for plain digits
+// (or NaN, ±Inf) gets three significant digits, so a label never grows with its value.
 func signedPct(x float64) string {
 	p := math.Round(x * 100)
 	if p == 0 {
 		return "0%"
+	}
+	if !(math.Abs(p) < 1e9) {
+		return strconv.FormatFloat(p, 'g', 3, 64) + "%"
 	}
 	return fmt.Sprintf("%+.0f%%", p)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image/png"
 	"io"
 	"math"
@@ -14,13 +15,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"postlab/api"
-	"postlab/experiments"
+	"postlab/report"
 	"postlab/store/storetest"
 )
 
@@ -284,16 +286,36 @@ func TestReportMatchesR(t *testing.T) {
 			if n := checkExpected(t, latest.Body, exps, "latest."); n < 10 {
 				t.Errorf("checked %d values under horizon=latest", n)
 			}
-			var rep experiments.Report
+			var rep report.Report
 			r.decode(&rep)
 			checkReportShape(t, rep)
+			checkWhatIf(t, e, exp)
 		})
+	}
+}
+
+// checkWhatIf: the same report at another alpha is a what-if report: it decides and
+// recommends nothing (SPEC §3.1).
+func checkWhatIf(t *testing.T, e *env, exp string) {
+	t.Helper()
+	var rep report.Report
+	e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report" + referenceQuery + "&alpha=0.1", key: e.viewer}).
+		want(http.StatusOK).decode(&rep)
+	if !rep.WhatIf || rep.Recommendation.VariantKey != nil {
+		t.Errorf("alpha=0.1: what_if %v, recommendation %+v; want a what-if report without a recommendation", rep.WhatIf, rep.Recommendation)
+	}
+	for _, m := range rep.Metrics {
+		for _, c := range m.Comparisons {
+			if c.Decision != report.DecisionInconclusive || len(c.Reasons) == 0 || c.Reasons[0] != "what-if report" {
+				t.Errorf("alpha=0.1 %s %s: decision %s, reasons %v", m.Metric, c.Key, c.Decision, c.Reasons)
+			}
+		}
 	}
 }
 
 // checkReportShape checks what R does not compute: the report's settings, the decisions'
 // sentences and the recommendation's reason.
-func checkReportShape(t *testing.T, r experiments.Report) {
+func checkReportShape(t *testing.T, r report.Report) {
 	t.Helper()
 	if r.HorizonHours == nil || *r.HorizonHours != 24 || r.Alpha != 0.05 || r.Correction != "holm" || len(r.Metrics) != 3 {
 		t.Fatalf("report settings = horizon %v alpha %v correction %q metrics %d", r.HorizonHours, r.Alpha, r.Correction, len(r.Metrics))
@@ -306,7 +328,7 @@ func checkReportShape(t *testing.T, r experiments.Report) {
 		if c.Summary == "" || c.ControlKey != "control" {
 			t.Errorf("comparison %s: summary %q control %q", c.Key, c.Summary, c.ControlKey)
 		}
-		if c.Decision == experiments.DecisionBetter && !strings.Contains(c.Summary, "more views than Video #ForClimate") {
+		if c.Decision == report.DecisionBetter && !strings.Contains(c.Summary, "more views than Video #ForClimate") {
 			t.Errorf("better comparison's summary %q does not say so", c.Summary)
 		}
 	}
@@ -315,6 +337,17 @@ func checkReportShape(t *testing.T, r experiments.Report) {
 	}
 	if r.Metrics[1].Kind != "ratio" || !r.Metrics[1].Variants[0].Rate.Set || r.Metrics[2].Kind != "mean" {
 		t.Errorf("engagement_rate is %s, completion_rate %s", r.Metrics[1].Kind, r.Metrics[2].Kind)
+	}
+	// Only the primary metric decides; the secondary metrics say they are exploratory.
+	for _, m := range r.Metrics[1:] {
+		for _, c := range m.Comparisons {
+			if !c.Exploratory || !strings.HasPrefix(c.Summary, "Exploratory") {
+				t.Errorf("%s %s: exploratory %v, summary %q", m.Metric, c.Key, c.Exploratory, c.Summary)
+			}
+		}
+	}
+	if r.WhatIf || r.PlannedPostsPerVariant != nil {
+		t.Errorf("what_if %v, plan %v; want the experiment's own report of an unplanned experiment", r.WhatIf, r.PlannedPostsPerVariant)
 	}
 }
 
@@ -381,8 +414,14 @@ func TestReportCSVAndCharts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CSV does not parse: %v", err)
 		}
-		if len(rows) != 1+3*2 || rows[0][0] != "metric" || rows[1][0] != "views" || rows[1][2] != "climate-action" {
-			t.Errorf("CSV = %d rows, first %v %v; want a header and one row per comparison per metric", len(rows), rows[0], rows[1])
+		report := e.do(call{method: "GET", path: path + referenceQuery, key: e.viewer}).want(http.StatusOK)
+		comparisons := reportComparisons(t, report.Body)
+		if len(rows) != 1+len(comparisons) || len(comparisons) != 3*2 {
+			t.Fatalf("CSV = %d rows for %d comparisons, want a header and one row per comparison per metric (6)",
+				len(rows), len(comparisons))
+		}
+		for i, row := range rows[1:] {
+			checkCSVRow(t, rows[0], row, comparisons[i])
 		}
 		// JSON stays the default, and wins when the client ranks it higher.
 		j := e.do(call{method: "GET", path: path, key: e.viewer, headers: map[string]string{"Accept": "text/csv;q=0.5, application/json"}}).want(http.StatusOK)
@@ -404,9 +443,7 @@ func TestReportCSVAndCharts(t *testing.T) {
 				t.Fatalf("chart.svg does not parse: %v", err)
 			}
 		}
-		if !bytes.Contains(svg.Body, []byte("Video #ClimateAction")) {
-			t.Error("chart.svg does not label the variants")
-		}
+		checkChart(t, svg.Body, comparisons)
 		img := e.do(call{method: "GET", path: path + "/chart.png", key: e.viewer}).want(http.StatusOK)
 		pic, err := png.Decode(bytes.NewReader(img.Body))
 		if err != nil {
@@ -418,17 +455,162 @@ func TestReportCSVAndCharts(t *testing.T) {
 	})
 }
 
+// comparison is one comparison of a JSON report, with its metric and the treatment's name.
+type comparison struct {
+	metric, name string
+	metrics      int // how many metrics the report has
+	fields       map[string]any
+}
+
+// reportComparisons lists a JSON report's comparisons in order, metric by metric.
+func reportComparisons(t *testing.T, body []byte) []comparison {
+	t.Helper()
+	var rep struct {
+		Metrics []struct {
+			Metric      string
+			Kind        string
+			Variants    []struct{ Key, Name string }
+			Comparisons []map[string]any
+		}
+	}
+	if err := json.Unmarshal(body, &rep); err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	var out []comparison
+	for _, m := range rep.Metrics {
+		names := map[string]string{}
+		for _, v := range m.Variants {
+			names[v.Key] = v.Name
+		}
+		for _, c := range m.Comparisons {
+			c["metric"], c["kind"], c["variant_key"] = m.Metric, m.Kind, c["key"]
+			out = append(out, comparison{metric: m.Metric, name: names[c["key"].(string)], metrics: len(rep.Metrics), fields: c})
+		}
+	}
+	return out
+}
+
+// checkCSVRow holds each cell of a CSV row against the same field of the JSON report: numbers
+// exactly (both are written in full precision), nulls as empty cells.
+func checkCSVRow(t *testing.T, header, row []string, c comparison) {
+	t.Helper()
+	for j, col := range header {
+		want, ok := c.fields[col]
+		if !ok {
+			t.Errorf("CSV column %q is not a field of the JSON comparison", col)
+			continue
+		}
+		cell := row[j]
+		switch w := want.(type) {
+		case nil:
+			if cell != "" {
+				t.Errorf("CSV %s/%s %s = %q, want empty (null in JSON)", c.metric, c.fields["key"], col, cell)
+			}
+		case float64:
+			if got, err := strconv.ParseFloat(cell, 64); err != nil || got != w {
+				t.Errorf("CSV %s/%s %s = %q, want %v as in JSON", c.metric, c.fields["key"], col, cell, w)
+			}
+		case string:
+			if cell != w {
+				t.Errorf("CSV %s/%s %s = %q, want %q as in JSON", c.metric, c.fields["key"], col, cell, w)
+			}
+		default:
+			t.Errorf("CSV column %q holds a JSON %T", col, want)
+		}
+	}
+}
+
+// checkChart reads the forest plot's texts: one row label per comparison (the treatment's
+// name and, with several metrics, the metric) and, for each comparison with a lift, its
+// rounded lift and decision beside it.
+func checkChart(t *testing.T, svg []byte, comparisons []comparison) {
+	t.Helper()
+	var texts []string
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	inText := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("chart.svg does not parse: %v", err)
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			inText = x.Name.Local == "text"
+		case xml.EndElement:
+			inText = false
+		case xml.CharData:
+			if inText {
+				texts = append(texts, strings.TrimSpace(string(x)))
+			}
+		}
+	}
+	count := func(want string) int {
+		n := 0
+		for _, s := range texts {
+			if s == want {
+				n++
+			}
+		}
+		return n
+	}
+	var annotations []string
+	for _, s := range texts {
+		if strings.HasSuffix(s, ")") && strings.Contains(s, "% (") {
+			annotations = append(annotations, s)
+		}
+	}
+	withLift := 0
+	for _, c := range comparisons {
+		label := c.name
+		if c.metrics > 1 {
+			label += " · " + strings.ReplaceAll(c.metric, "_", " ")
+		}
+		if n := count(label); n != 1 {
+			t.Errorf("chart.svg has %d row labels %q, want 1; texts: %q", n, label, texts)
+		}
+		lift, ok := c.fields["lift"].(float64)
+		if !ok {
+			continue
+		}
+		withLift++
+		want := fmt.Sprintf("%.0f%% (%s)", math.Abs(lift*100), c.fields["decision"])
+		if !slices.ContainsFunc(annotations, func(s string) bool { return strings.HasSuffix(s, want) }) {
+			t.Errorf("chart.svg has no annotation ending %q for %s; annotations: %q", want, label, annotations)
+		}
+	}
+	if len(annotations) != withLift {
+		t.Errorf("chart.svg has %d lift annotations, want one per comparison with a lift (%d): %q",
+			len(annotations), withLift, annotations)
+	}
+	if n := count("not enough data yet"); n != len(comparisons)-withLift {
+		t.Errorf("chart.svg says \"not enough data yet\" %d times, want once per comparison without a lift (%d)",
+			n, len(comparisons)-withLift)
+	}
+}
+
 // TestReportDegenerate: experiments that cannot be analysed yet answer 200 with
 // not_enough_data, null statistics and warnings that say what to do next.
 func TestReportDegenerate(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
-		get := func(exp, query string) experiments.Report {
+		get := func(exp, query string) report.Report {
 			t.Helper()
 			r := e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report" + query, key: e.viewer}).want(http.StatusOK)
-			var rep experiments.Report
+			var rep report.Report
 			r.decode(&rep)
-			e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report/chart.svg" + query, key: e.viewer}).want(http.StatusOK)
-			e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report" + query, key: e.viewer, headers: map[string]string{"Accept": "text/csv"}}).want(http.StatusOK)
+			comparisons := reportComparisons(t, r.Body)
+			svg := e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report/chart.svg" + query, key: e.viewer}).want(http.StatusOK)
+			checkChart(t, svg.Body, comparisons)
+			table := e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report" + query, key: e.viewer, headers: map[string]string{"Accept": "text/csv"}}).want(http.StatusOK)
+			rows, err := csv.NewReader(bytes.NewReader(table.Body)).ReadAll()
+			if err != nil || len(rows) != 1+len(comparisons) {
+				t.Fatalf("CSV = %d rows (%v) for %d comparisons, want a header and one row each", len(rows), err, len(comparisons))
+			}
+			for i, row := range rows[1:] {
+				checkCSVRow(t, rows[0], row, comparisons[i])
+			}
 			return rep
 		}
 		// No posts.
@@ -436,7 +618,7 @@ func TestReportDegenerate(t *testing.T) {
 		rep := get(exp, "?metric=views&metric=engagement_rate&metric=completion_rate")
 		for _, m := range rep.Metrics {
 			wantWarning(t, m, "no_posts")
-			if len(m.Comparisons) != 1 || m.Comparisons[0].Decision != experiments.DecisionNotEnoughData || m.Comparisons[0].Lift != nil || m.Comparisons[0].Reason == "" {
+			if len(m.Comparisons) != 1 || m.Comparisons[0].Decision != report.DecisionNotEnoughData || m.Comparisons[0].Lift != nil || m.Comparisons[0].Reason == "" {
 				t.Errorf("%s with no posts: comparisons %+v", m.Metric, m.Comparisons)
 			}
 		}
@@ -469,7 +651,7 @@ func TestReportDegenerate(t *testing.T) {
 		}
 		// Under horizon=latest they count.
 		rep = get(young, "?horizon=latest")
-		if c := rep.Metrics[0].Comparisons[0]; c.NControl != 2 || c.Decision == experiments.DecisionNotEnoughData {
+		if c := rep.Metrics[0].Comparisons[0]; c.NControl != 2 || c.Decision == report.DecisionNotEnoughData {
 			t.Errorf("horizon=latest: %+v", c)
 		}
 
@@ -483,7 +665,7 @@ func TestReportDegenerate(t *testing.T) {
 		rep = get(flat, "?metric=views&metric=engagement_rate")
 		for _, m := range rep.Metrics {
 			c := m.Comparisons[0]
-			if c.Decision != experiments.DecisionNotEnoughData || c.PValue != nil || c.Reason == "" {
+			if c.Decision != report.DecisionNotEnoughData || c.PValue != nil || c.Reason == "" {
 				t.Errorf("%s with zero variance: %+v", m.Metric, c)
 			}
 			wantWarning(t, m, "not_enough_data")
@@ -491,7 +673,7 @@ func TestReportDegenerate(t *testing.T) {
 	})
 }
 
-func wantWarning(t *testing.T, m experiments.MetricReport, code string) {
+func wantWarning(t *testing.T, m report.MetricReport, code string) {
 	t.Helper()
 	for _, w := range m.Warnings {
 		if w.Code == code && w.Message != "" {
@@ -515,7 +697,7 @@ func TestReportQuery(t *testing.T) {
 		e.do(call{method: "GET", path: "/v1/experiments/nope/report", key: e.viewer}).problem(http.StatusNotFound, "")
 		e.do(call{method: "GET", path: path}).problem(http.StatusUnauthorized, "")
 		// By key, with every option.
-		var rep experiments.Report
+		var rep report.Report
 		e.do(call{method: "GET", path: "/v1/experiments/query/report?metric=likes&metric=custom.reach_2&metric=like_rate&horizon=6.5&alpha=0.1&correction=none",
 			key: e.viewer}).want(http.StatusOK).decode(&rep)
 		if rep.Horizon != "6.5" || *rep.HorizonHours != 6.5 || rep.Alpha != 0.1 || rep.Correction != "none" || len(rep.Metrics) != 3 {
@@ -534,7 +716,7 @@ func TestConcludeFreezesReport(t *testing.T) {
 		exp := e.loadReference()
 		var concluded struct {
 			Decision struct {
-				Report experiments.Report `json:"report"`
+				Report report.Report `json:"report"`
 			} `json:"decision"`
 		}
 		e.do(call{method: "POST", path: "/v1/experiments/" + exp + "/conclude", key: e.editor, body: map[string]any{

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"postlab/experiments"
+	"postlab/planning"
 )
 
 // The answers a plan has, by Accept.
@@ -26,11 +27,11 @@ const (
 
 // createSchedule makes, stores and answers a posting plan.
 func (s *Server) createSchedule(c echo.Context) error {
-	var in experiments.ScheduleInput
+	var in planning.ScheduleInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	plan, err := s.svc.PlanSchedule(c.Request().Context(), principal(c), c.Param("id"), in)
+	plan, err := s.plans.PlanSchedule(c.Request().Context(), principal(c), c.Param("id"), in)
 	if err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func (s *Server) createSchedule(c echo.Context) error {
 
 // getSchedule answers the stored plan, checked against the posts logged.
 func (s *Server) getSchedule(c echo.Context) error {
-	plan, err := s.svc.StoredSchedule(c.Request().Context(), principal(c), c.Param("id"))
+	plan, err := s.plans.StoredSchedule(c.Request().Context(), principal(c), c.Param("id"))
 	if err != nil {
 		return err
 	}

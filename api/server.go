@@ -1,5 +1,6 @@
 // Package api is postlab's HTTP adapter: routes, middleware, handlers (one file per resource)
-// and the problem+json error handler. It speaks to the domain only through experiments.Service.
+// and the problem+json error handler. It speaks to the domain only through its services:
+// experiments (the domain and its writes), report and planning.
 package api
 
 import (
@@ -13,6 +14,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"postlab/experiments"
+	"postlab/planning"
+	"postlab/report"
 )
 
 // Options configures the HTTP server.
@@ -32,21 +35,30 @@ func DefaultOptions() Options {
 		RateLimit: 50, RateBurst: 200}
 }
 
+// Services are the domain services the handlers call, built once by the program.
+type Services struct {
+	Experiments *experiments.Service
+	Reports     *report.Service
+	Planning    *planning.Service
+}
+
 // Server holds what the handlers share.
 type Server struct {
 	svc     *experiments.Service
+	reports *report.Service
+	plans   *planning.Service
 	logger  *slog.Logger
 	opts    Options
 	cursors cursors
 	limiter *rateLimiter
-	freeze  experiments.ReportFreezer // the report frozen when an experiment concludes
 }
 
 // importRoute is the one route with a larger body limit.
 const importRoute = "/v1/experiments/:id/import"
 
 // NewServer builds the HTTP handler: every route on one screen.
-func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logger, opts Options) (http.Handler, error) {
+func NewServer(ctx context.Context, services Services, logger *slog.Logger, opts Options) (http.Handler, error) {
+	svc := services.Experiments
 	var secret []byte
 	err := svc.Store().Tx(ctx, func(tx experiments.Tx) (err error) {
 		secret, err = tx.Secret("cursor")
@@ -55,8 +67,8 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("load cursor secret: %w", err)
 	}
-	s := &Server{svc: svc, logger: logger, opts: opts, cursors: cursors{secret: secret},
-		limiter: newRateLimiter(opts.RateLimit, opts.RateBurst), freeze: svc.FreezeReport}
+	s := &Server{svc: svc, reports: services.Reports, plans: services.Planning, logger: logger, opts: opts,
+		cursors: cursors{secret: secret}, limiter: newRateLimiter(opts.RateLimit, opts.RateBurst)}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -74,6 +86,8 @@ func NewServer(ctx context.Context, svc *experiments.Service, logger *slog.Logge
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.HEAD("/healthz", s.healthz) // load balancers probe with HEAD
+	e.HEAD("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openapi)
 
 	v := e.Group("/v1", s.authenticate, s.rateLimit, s.idempotency)
@@ -138,6 +152,7 @@ func (s *Server) readyz(c echo.Context) error {
 	defer cancel()
 	if err := s.svc.Ping(ctx); err != nil {
 		s.logger.Warn("database not ready", "error", err)
+		c.Response().Header().Set("Retry-After", retryAfter)
 		return writeProblem(c, newProblem(http.StatusServiceUnavailable, "the database does not answer", nil))
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -9,9 +10,10 @@ import (
 	"postlab/experiments"
 )
 
-// batchRequest is the body of POST /v1/snapshots:batch.
+// batchRequest is the body of POST /v1/snapshots:batch. Its rows are decoded one by one
+// (decodeRows) so that a type error names its row.
 type batchRequest struct {
-	Snapshots []experiments.SnapshotInput `json:"snapshots"`
+	Snapshots []json.RawMessage `json:"snapshots"`
 }
 
 // batchAnswer says how many snapshots were written; errors stays empty because a batch is all
@@ -23,19 +25,9 @@ type batchAnswer struct {
 
 // singleSnapshot is the body of POST /v1/posts/{id}/snapshots: the path names the post.
 type singleSnapshot struct {
-	ObservedAt       string             `json:"observed_at"`
-	Views            *int64             `json:"views"`
-	Reach            *int64             `json:"reach"`
-	Likes            *int64             `json:"likes"`
-	Comments         *int64             `json:"comments"`
-	Shares           *int64             `json:"shares"`
-	Saves            *int64             `json:"saves"`
-	FollowersGained  *int64             `json:"followers_gained"`
-	ProfileViews     *int64             `json:"profile_views"`
-	WatchTimeSeconds *float64           `json:"watch_time_seconds"`
-	AvgWatchSeconds  *float64           `json:"avg_watch_seconds"`
-	CompletionRate   *float64           `json:"completion_rate"`
-	Custom           map[string]float64 `json:"custom"`
+	ObservedAt string `json:"observed_at"`
+	experiments.Metrics
+	Custom map[string]float64 `json:"custom"`
 }
 
 func (s *Server) createSnapshot(c echo.Context) error {
@@ -53,11 +45,7 @@ func (s *Server) createSnapshot(c echo.Context) error {
 
 // withPost widens a single snapshot to the batch shape (the post comes from the path).
 func withPost(in singleSnapshot) experiments.SnapshotInput {
-	return experiments.SnapshotInput{ObservedAt: in.ObservedAt, Views: in.Views, Reach: in.Reach,
-		Likes: in.Likes, Comments: in.Comments, Shares: in.Shares, Saves: in.Saves,
-		FollowersGained: in.FollowersGained, ProfileViews: in.ProfileViews,
-		WatchTimeSeconds: in.WatchTimeSeconds, AvgWatchSeconds: in.AvgWatchSeconds,
-		CompletionRate: in.CompletionRate, Custom: in.Custom}
+	return experiments.SnapshotInput{ObservedAt: in.ObservedAt, Metrics: in.Metrics, Custom: in.Custom}
 }
 
 func (s *Server) batchSnapshots(c echo.Context) error {
@@ -65,7 +53,11 @@ func (s *Server) batchSnapshots(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	written, err := s.svc.AddSnapshots(c.Request().Context(), principal(c), "", in.Snapshots)
+	rows, err := decodeRows[experiments.SnapshotInput]("snapshots", in.Snapshots)
+	if err != nil {
+		return err
+	}
+	written, err := s.svc.AddSnapshots(c.Request().Context(), principal(c), "", rows)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,13 @@
 package api_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
+	"postlab"
 	"postlab/experiments"
 )
 
@@ -45,11 +48,25 @@ func (e *env) post(exp, variant, externalID string) string {
 
 func TestHealth(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
-		e.do(call{method: "GET", path: "/healthz"}).want(http.StatusOK)
-		e.do(call{method: "GET", path: "/readyz"}).want(http.StatusOK)
+		for _, path := range []string{"/healthz", "/readyz"} {
+			var status struct{ Status string }
+			e.do(call{method: "GET", path: path}).want(http.StatusOK).decode(&status)
+			if status.Status != "ok" {
+				t.Errorf("GET %s = %+v, want status ok", path, status)
+			}
+			// Load balancers probe with HEAD: the same status, no body.
+			r := e.do(call{method: "HEAD", path: path}).want(http.StatusOK)
+			if len(r.Body) != 0 {
+				t.Errorf("HEAD %s answered a body of %d bytes", path, len(r.Body))
+			}
+		}
 		r := e.do(call{method: "GET", path: "/openapi.yaml"}).want(http.StatusOK)
-		if len(r.Body) < 1000 {
-			t.Errorf("GET /openapi.yaml answered %d bytes", len(r.Body))
+		if !bytes.Equal(r.Body, postlab.OpenAPI) {
+			t.Errorf("GET /openapi.yaml answered %d bytes that differ from the embedded openapi.yaml (%d bytes)",
+				len(r.Body), len(postlab.OpenAPI))
+		}
+		if ct := r.Header.Get("Content-Type"); !strings.Contains(ct, "yaml") {
+			t.Errorf("GET /openapi.yaml Content-Type = %q, want a YAML type", ct)
 		}
 	})
 }

@@ -13,8 +13,14 @@ const (
 	EFORBIDDEN    = "forbidden"           // the key's role may not do this (403)
 	EUNAUTHORIZED = "unauthorized"        // no key, or not a valid one (401)
 	EPRECONDITION = "precondition_failed" // If-Match did not match (412)
-	EINTERNAL     = "internal"            // a bug or an outage (500)
+	EINTERNAL     = "internal"            // a bug (500)
+	EUNAVAILABLE  = "unavailable"         // the database cannot be reached or did not answer in time (503)
 )
+
+// ErrUnavailable is the error of a request whose database could not be reached or did not
+// answer in time. The request may be sent again shortly; a write with the same
+// Idempotency-Key, so that it is done once whatever became of the first.
+var ErrUnavailable = &Error{Code: EUNAVAILABLE, Message: "the database is not answering; try again in a few seconds (a write with the same Idempotency-Key)"}
 
 // FieldError names one field of the input and what is wrong with it.
 type FieldError struct {
@@ -58,15 +64,16 @@ func ErrorCode(err error) string {
 // IsNotFound reports whether err is an ENOTFOUND domain error.
 func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }
 
-// fieldErrors collects FieldErrors while validating input.
-type fieldErrors []FieldError
+// FieldErrors collects the fields at fault while validating input.
+type FieldErrors []FieldError
 
-func (f *fieldErrors) add(field, format string, args ...any) {
+// Add names a field and what is wrong with it.
+func (f *FieldErrors) Add(field, format string, args ...any) {
 	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-// err returns nil when nothing was added, else one EINVALID error naming every field.
-func (f fieldErrors) err() error {
+// Err returns nil when nothing was added, else one EINVALID error naming every field.
+func (f FieldErrors) Err() error {
 	if len(f) == 0 {
 		return nil
 	}

@@ -30,6 +30,8 @@ type ExperimentInput struct {
 	Correction       string        `json:"correction"`
 	MDE              *float64      `json:"mde"`
 	Factors          []string      `json:"factors"`
+	// PlannedPostsPerVariant is the plan; left out, it is sized when the experiment starts.
+	PlannedPostsPerVariant *int `json:"planned_posts_per_variant"`
 }
 
 // ExperimentPatch is the body of PATCH /v1/experiments/{id}: only the fields sent change.
@@ -47,6 +49,8 @@ type ExperimentPatch struct {
 	Correction       *string        `json:"correction"`
 	MDE              *float64       `json:"mde"`
 	Factors          *[]string      `json:"factors"`
+	// PlannedPostsPerVariant set to null clears the plan, to have it sized at start.
+	PlannedPostsPerVariant Nullable[int] `json:"planned_posts_per_variant"`
 }
 
 // CreateExperiment creates a draft experiment.
@@ -60,7 +64,7 @@ func (s *Service) CreateExperiment(ctx context.Context, p Principal, in Experime
 		HorizonTolerance: orDefault(in.HorizonTolerance, DefaultHorizonTolerance),
 		Alpha:            orDefault(in.Alpha, DefaultAlpha), Correction: in.Correction,
 		MDE: orDefault(in.MDE, DefaultMDE), Factors: orEmpty(in.Factors),
-		Version: 1, CreatedAt: now, UpdatedAt: now,
+		PlannedPostsPerVariant: in.PlannedPostsPerVariant, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	if e.Correction == "" {
 		e.Correction = DefaultCorrection
@@ -90,68 +94,72 @@ func orEmpty[T any](s []T) []T {
 }
 
 func validateExperiment(e Experiment) error {
-	var f fieldErrors
+	var f FieldErrors
 	if !keyRE.MatchString(e.Key) {
-		f.add("key", "must be 1 to 80 lowercase letters, digits, '-' or '_', starting with a letter or digit")
+		f.Add("key", "must be 1 to 80 lowercase letters, digits, '-' or '_', starting with a letter or digit")
 	}
 	if e.Name == "" || len(e.Name) > 200 {
-		f.add("name", "must be 1 to 200 characters")
+		f.Add("name", "must be 1 to 200 characters")
 	}
 	if len(e.Hypothesis) > 2000 {
-		f.add("hypothesis", "must be at most 2000 characters")
+		f.Add("hypothesis", "must be at most 2000 characters")
 	}
 	if !slices.Contains(Platforms, e.Platform) {
-		f.add("platform", "must be one of %s", strings.Join(Platforms, ", "))
+		f.Add("platform", "must be one of %s", strings.Join(Platforms, ", "))
 	}
 	validateRatioMetrics(&f, e.RatioMetrics)
 	if _, ok := MetricKind(e.PrimaryMetric, e.RatioMetrics); !ok {
-		f.add("primary_metric", "%q is not a metric postlab knows (views, likes, engagement_rate, custom.NAME, …)", e.PrimaryMetric)
+		f.Add("primary_metric", "%q is not a metric postlab knows (views, likes, engagement_rate, custom.NAME, …)", e.PrimaryMetric)
 	}
 	for i, m := range e.SecondaryMetrics {
 		if _, ok := MetricKind(m, e.RatioMetrics); !ok {
-			f.add(fmt.Sprintf("secondary_metrics[%d]", i), "%q is not a metric postlab knows", m)
+			f.Add(fmt.Sprintf("secondary_metrics[%d]", i), "%q is not a metric postlab knows", m)
 		}
 	}
 	if !(e.HorizonHours > 0 && e.HorizonHours <= 24*366) {
-		f.add("horizon_hours", "must be more than 0 and at most 8784 (a year)")
+		f.Add("horizon_hours", "must be more than 0 and at most 8784 (a year)")
 	}
 	if !(e.HorizonTolerance >= 0 && e.HorizonTolerance <= 1) {
-		f.add("horizon_tolerance", "must be between 0 and 1")
+		f.Add("horizon_tolerance", "must be between 0 and 1")
 	}
 	if !(e.Alpha > 0 && e.Alpha <= 0.5) {
-		f.add("alpha", "must be more than 0 and at most 0.5")
+		f.Add("alpha", "must be more than 0 and at most 0.5")
 	}
 	if !slices.Contains(Corrections, e.Correction) {
-		f.add("correction", "must be one of holm, bh, none")
+		f.Add("correction", "must be one of holm, bh, none")
 	}
 	if !(e.MDE > 0 && e.MDE <= 100) || math.IsInf(e.MDE, 0) {
-		f.add("mde", "must be a relative lift more than 0, e.g. 0.2 for 20%%")
+		f.Add("mde", "must be a relative lift more than 0, e.g. 0.2 for 20%%")
+	}
+	if n := e.PlannedPostsPerVariant; n != nil && (*n < MinPlannedPosts || *n > MaxPlannedPosts) {
+		f.Add("planned_posts_per_variant", "must be from %d to %d posts per variant; leave it out to have it sized when the experiment starts",
+			MinPlannedPosts, MaxPlannedPosts)
 	}
 	seen := map[string]bool{}
 	for i, name := range e.Factors {
 		field := fmt.Sprintf("factors[%d]", i)
 		switch {
 		case !factorRE.MatchString(name):
-			f.add(field, "must be a lowercase name such as post_time, hashtags, format or sound")
+			f.Add(field, "must be a lowercase name such as post_time, hashtags, format or sound")
 		case seen[name]:
-			f.add(field, "%q is listed twice", name)
+			f.Add(field, "%q is listed twice", name)
 		}
 		seen[name] = true
 	}
-	return f.err()
+	return f.Err()
 }
 
-func validateRatioMetrics(f *fieldErrors, ratios []RatioMetric) {
+func validateRatioMetrics(f *FieldErrors, ratios []RatioMetric) {
 	for i, r := range ratios {
 		field := fmt.Sprintf("ratio_metrics[%d]", i)
 		if !factorRE.MatchString(r.Name) {
-			f.add(field+".name", "must be a lowercase name such as click_rate")
+			f.Add(field+".name", "must be a lowercase name such as click_rate")
 		} else if kind, ok := MetricKind(r.Name, nil); ok {
-			f.add(field+".name", "%q is already a %s metric", r.Name, kind)
+			f.Add(field+".name", "%q is already a %s metric", r.Name, kind)
 		}
 		for _, part := range []struct{ field, metric string }{{".numerator", r.Numerator}, {".denominator", r.Denominator}} {
 			if kind, _ := MetricKind(part.metric, nil); kind != KindCount {
-				f.add(field+part.field, "must be a count metric (views, likes, engagements, custom.NAME, …)")
+				f.Add(field+part.field, "must be a count metric (views, likes, engagements, custom.NAME, …)")
 			}
 		}
 	}
@@ -159,14 +167,14 @@ func validateRatioMetrics(f *fieldErrors, ratios []RatioMetric) {
 
 // ListExperiments lists the workspace's experiments.
 func (s *Service) ListExperiments(ctx context.Context, p Principal, filter ExperimentFilter) ([]Experiment, error) {
-	var f fieldErrors
+	var f FieldErrors
 	if filter.Status != "" && !slices.Contains(Statuses, filter.Status) {
-		f.add("status", "must be one of draft, running, paused, concluded, archived")
+		f.Add("status", "must be one of draft, running, paused, concluded, archived")
 	}
 	if filter.Platform != "" && !slices.Contains(Platforms, filter.Platform) {
-		f.add("platform", "must be one of %s", strings.Join(Platforms, ", "))
+		f.Add("platform", "must be one of %s", strings.Join(Platforms, ", "))
 	}
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	var list []Experiment
@@ -188,7 +196,8 @@ func (s *Service) GetExperiment(ctx context.Context, p Principal, idOrKey string
 }
 
 // PatchExperiment changes the fields sent. ifMatch, when not nil, is the version the client
-// last saw; a newer one is EPRECONDITION. Platform and factors change only in draft.
+// last saw; a newer one is EPRECONDITION. Platform and factors change only in draft; the
+// settings frozen at start (frozenChanges) only in draft too.
 func (s *Service) PatchExperiment(ctx context.Context, p Principal, idOrKey string, ifMatch *int, patch ExperimentPatch) (Experiment, error) {
 	var e Experiment
 	err := s.tx(ctx, func(tx Tx) (err error) {
@@ -199,13 +208,19 @@ func (s *Service) PatchExperiment(ctx context.Context, p Principal, idOrKey stri
 		if ifMatch != nil && *ifMatch != e.Version {
 			return Errorf(EPRECONDITION, "the experiment has changed since version %d (now %d); fetch it again", *ifMatch, e.Version)
 		}
-		if e.Status == StatusArchived {
+		if !e.Status.Allows(ActivityChange) {
 			return Errorf(ECONFLICT, "an archived experiment cannot change")
 		}
-		if e.Status != StatusDraft && (patch.Platform != nil || patch.Factors != nil) {
+		if !e.Status.Allows(ActivityDesign) && (patch.Platform != nil || patch.Factors != nil) {
 			return Errorf(ECONFLICT, "platform and factors can change only while the experiment is draft; it is %s", e.Status)
 		}
+		before := e
 		applyPatch(&e, patch)
+		if !e.Status.Allows(ActivityVerdictSettings) {
+			if err := frozenChanges(before, e); err != nil {
+				return err
+			}
+		}
 		if err := validateExperiment(e); err != nil {
 			return err
 		}
@@ -237,6 +252,9 @@ func applyPatch(e *Experiment, p ExperimentPatch) {
 	setIf(&e.MDE, p.MDE)
 	if p.Factors != nil {
 		e.Factors = orEmpty(*p.Factors)
+	}
+	if p.PlannedPostsPerVariant.Set {
+		e.PlannedPostsPerVariant = p.PlannedPostsPerVariant.Value
 	}
 }
 

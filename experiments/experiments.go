@@ -84,6 +84,12 @@ const (
 	DefaultMDE              = 0.2
 )
 
+// Bounds of a plan: the last look needs 3 posts per variant (SPEC §3.1 skips smaller looks).
+const (
+	MinPlannedPosts = 3
+	MaxPlannedPosts = 1_000_000
+)
+
 // RatioMetric is a custom ratio metric an experiment defines: numerator / denominator, each a
 // metric name (a count metric or custom.NAME).
 type RatioMetric struct {
@@ -118,13 +124,17 @@ type Experiment struct {
 	Alpha            float64       `json:"alpha"`
 	Correction       string        `json:"correction"`
 	MDE              float64       `json:"mde"`
-	Factors          []string      `json:"factors"`
-	Version          int           `json:"version"` // bumped by every change; the ETag
-	CreatedAt        time.Time     `json:"created_at"`
-	UpdatedAt        time.Time     `json:"updated_at"`
-	StartedAt        *time.Time    `json:"started_at"`
-	ConcludedAt      *time.Time    `json:"concluded_at"`
-	Decision         *Conclusion   `json:"decision"`
+	// PlannedPostsPerVariant is the plan (SPEC §3.1): the posts per variant at which the last
+	// look happens. Set at creation or while a draft, filled in at start when unset, frozen
+	// from then on; nil for an experiment started before plans existed.
+	PlannedPostsPerVariant *int        `json:"planned_posts_per_variant"`
+	Factors                []string    `json:"factors"`
+	Version                int         `json:"version"` // bumped by every change; the ETag
+	CreatedAt              time.Time   `json:"created_at"`
+	UpdatedAt              time.Time   `json:"updated_at"`
+	StartedAt              *time.Time  `json:"started_at"`
+	ConcludedAt            *time.Time  `json:"concluded_at"`
+	Decision               *Conclusion `json:"decision"`
 }
 
 // PostTime is a variant's planned local posting window, e.g. 19:00–20:00 in Europe/Zurich.
@@ -174,19 +184,9 @@ type Post struct {
 
 // Snapshot is a post's cumulative numbers read at one moment. A nil metric is unknown, never 0.
 type Snapshot struct {
-	PostID           string             `json:"post_id"`
-	WorkspaceID      string             `json:"-"`
-	ObservedAt       time.Time          `json:"observed_at"`
-	Views            *int64             `json:"views"`
-	Reach            *int64             `json:"reach"`
-	Likes            *int64             `json:"likes"`
-	Comments         *int64             `json:"comments"`
-	Shares           *int64             `json:"shares"`
-	Saves            *int64             `json:"saves"`
-	FollowersGained  *int64             `json:"followers_gained"`
-	ProfileViews     *int64             `json:"profile_views"`
-	WatchTimeSeconds *float64           `json:"watch_time_seconds"`
-	AvgWatchSeconds  *float64           `json:"avg_watch_seconds"`
-	CompletionRate   *float64           `json:"completion_rate"`
-	Custom           map[string]float64 `json:"custom,omitempty"`
+	PostID      string    `json:"post_id"`
+	WorkspaceID string    `json:"-"`
+	ObservedAt  time.Time `json:"observed_at"`
+	Metrics
+	Custom map[string]float64 `json:"custom,omitempty"`
 }

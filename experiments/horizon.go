@@ -9,15 +9,24 @@ import (
 // for every value named, the last snapshot at or before the horizon where that value is known
 // and the first one at or after it. Only those snapshots matter, so only they are read.
 type HorizonQuery struct {
+	// ExperimentID names the experiment whose posts are read. Left empty, the posts are
+	// instead the workspace's on Platform published before PostedBefore, whatever their
+	// experiment (the history a plan is sized from).
 	ExperimentID string
-	// Values are count or mean metrics, engagements or custom.NAME; a ratio metric asks for
-	// its numerator and its denominator.
+	Platform     string
+	PostedBefore time.Time
+	// Values are count or mean metrics, engagements or custom.NAME (a ratio metric asks for
+	// its numerator and its denominator), or SnapshotPresence.
 	Values []string
 	// Horizon is the post age compared, cut to the microsecond; ignored when Latest.
 	Horizon time.Duration
 	// Latest asks instead for each post's latest snapshot where the value is known.
 	Latest bool
 }
+
+// SnapshotPresence is a value every snapshot has (1): its bracket says whether a post has a
+// snapshot near the horizon at all, whatever the snapshot holds.
+const SnapshotPresence = "snapshot"
 
 // HorizonPost is a post as the report sees it.
 type HorizonPost struct {
@@ -44,8 +53,8 @@ type Bracket struct {
 	Before, After Reading
 }
 
-// HorizonData answers a HorizonQuery: every post of the experiment, and for post i and value k
-// of the query, Brackets[i*len(Values)+k].
+// HorizonData answers a HorizonQuery: every post of the experiment (or of the history asked
+// for), and for post i and value k of the query, Brackets[i*len(Values)+k].
 type HorizonData struct {
 	Posts    []HorizonPost
 	Brackets []Bracket
@@ -54,25 +63,26 @@ type HorizonData struct {
 // Bracket returns post i's bracket for value k of nValues.
 func (d HorizonData) Bracket(i, k, nValues int) Bracket { return d.Brackets[i*nValues+k] }
 
-// horizon is how the report compares posts: at one age, or each at its latest snapshot.
-type horizon struct {
-	latest    bool
-	age       time.Duration // H, cut to the microsecond
-	tolerance float64       // the nearest snapshot counts when within tolerance × H of H
-}
-
 // HorizonDuration turns hours into the horizon the store compares ages with, cut to the
 // microsecond both databases keep.
 func HorizonDuration(hours float64) time.Duration {
 	return time.Duration(math.Round(hours*3600*1e6)) * time.Microsecond
 }
 
-// valueAt applies SPEC §1's horizon rule to one post's bracket: linear interpolation between
-// the last snapshot at or before H and the first at or after it (a snapshot at exactly H is
-// taken as it is); else the one snapshot on one side, when its age is within tolerance × H of H.
-// Under horizon=latest it is the latest snapshot. ok is false when the post is left out.
-func (h horizon) valueAt(b Bracket, postedAt time.Time) (float64, bool) {
-	if h.latest {
+// HorizonRule is SPEC §1's rule for a post's value at the horizon: at one age, or (Latest)
+// each post at its latest snapshot.
+type HorizonRule struct {
+	Latest    bool
+	Age       time.Duration // H, cut to the microsecond (HorizonDuration)
+	Tolerance float64       // the nearest snapshot counts when within Tolerance × H of H
+}
+
+// ValueAt applies the rule to one post's bracket: linear interpolation between the last
+// snapshot at or before H and the first at or after it (a snapshot at exactly H is taken as it
+// is); else the one snapshot on one side, when its age is within Tolerance × H of H. Under
+// Latest it is the latest snapshot. ok is false when the post is left out.
+func (h HorizonRule) ValueAt(b Bracket, postedAt time.Time) (float64, bool) {
+	if h.Latest {
 		return b.Before.Value, b.Before.Found
 	}
 	before, after := b.Before, b.After
@@ -80,13 +90,13 @@ func (h horizon) valueAt(b Bracket, postedAt time.Time) (float64, bool) {
 	ageAfter := after.ObservedAt.Sub(postedAt)
 	switch {
 	case before.Found && after.Found:
-		if ageBefore == h.age || ageAfter == ageBefore {
+		if ageBefore == h.Age || ageAfter == ageBefore {
 			return before.Value, true
 		}
-		if ageAfter == h.age {
+		if ageAfter == h.Age {
 			return after.Value, true
 		}
-		w := float64(h.age-ageBefore) / float64(ageAfter-ageBefore)
+		w := float64(h.Age-ageBefore) / float64(ageAfter-ageBefore)
 		return before.Value + w*(after.Value-before.Value), true
 	case before.Found && h.near(ageBefore):
 		return before.Value, true
@@ -96,14 +106,7 @@ func (h horizon) valueAt(b Bracket, postedAt time.Time) (float64, bool) {
 	return 0, false
 }
 
-// near reports whether a snapshot of that age is within tolerance × H of H.
-func (h horizon) near(age time.Duration) bool {
-	d := float64(age - h.age)
-	return math.Abs(d) <= h.tolerance*float64(h.age)
-}
-
-// immature reports whether a post left out by the horizon rule is younger than H at the time
-// of the report; the others are unobserved (old enough, but no snapshot near H).
-func (h horizon) immature(postedAt, now time.Time) bool {
-	return !h.latest && now.Sub(postedAt) < h.age
+// near reports whether a snapshot of that age is within Tolerance × H of H.
+func (h HorizonRule) near(age time.Duration) bool {
+	return math.Abs(float64(age-h.Age)) <= h.Tolerance*float64(h.Age)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -54,18 +55,46 @@ const importChunk = 5000
 // errRollback ends an import's transaction without writing.
 var errRollback = errors.New("import rolled back")
 
-// Import reads rows from src into the experiment in one transaction: new posts are created,
-// known posts (platform + external_id) get their snapshots; a snapshot already stored with
-// the same numbers is skipped, so importing a file again writes nothing new. A file with any
-// failed row writes nothing unless opts.Partial; a dry run never writes.
+// RewindableSource is an ImportSource that can start again from its first row, such as a
+// file spooled to disk. Import reads it twice (to check it, then to write it) instead of
+// holding its rows in memory.
+type RewindableSource interface {
+	ImportSource
+	Rewind() error
+}
+
+// Import reads rows from src into the experiment: new posts are created, known posts
+// (platform + external_id) get their snapshots; a snapshot already stored with the same
+// numbers is skipped, so importing a file again writes nothing new. A file with any failed row
+// writes nothing unless opts.Partial; a dry run never writes.
+//
+// Every row is read and checked before the transaction begins, so that a slow source never
+// holds the database; the transaction then resolves and writes the good rows in chunks of
+// importChunk (read again from src when it is a RewindableSource, else kept from the check).
 func (s *Service) Import(ctx context.Context, p Principal, experiment string, src ImportSource, opts ImportOptions) (ImportResult, error) {
-	res := ImportResult{Format: opts.Format, DryRun: opts.DryRun, Partial: opts.Partial, Failures: []ImportFailure{}}
-	err := s.tx(ctx, func(tx Tx) error {
+	read := ImportResult{Format: opts.Format, DryRun: opts.DryRun, Partial: opts.Partial, Failures: []ImportFailure{}}
+	rewindable, _ := src.(RewindableSource)
+	now := s.Now()
+	var kept []ImportRow
+	err := readGoodRows(src, now, &read, func(row ImportRow) error {
+		if rewindable == nil {
+			kept = append(kept, row)
+		}
+		return nil
+	})
+	if err != nil {
+		return read, err
+	}
+	var res ImportResult
+	err = s.tx(ctx, func(tx Tx) error {
+		// Each attempt starts from the check's counts (the transaction may run more than once).
+		res = read
+		res.Failures = slices.Clone(read.Failures)
 		e, err := tx.GetExperiment(p.WorkspaceID, experiment, true)
 		if err != nil {
 			return err
 		}
-		if e.Status == StatusArchived {
+		if !e.Status.Allows(ActivityChange) {
 			return Errorf(ECONFLICT, "an archived experiment takes no more data")
 		}
 		variants, err := tx.ListVariants(p.WorkspaceID, e.ID)
@@ -73,7 +102,7 @@ func (s *Service) Import(ctx context.Context, p Principal, experiment string, sr
 			return err
 		}
 		imp := &importer{s: s, tx: tx, e: e, variants: variants, opts: opts, res: &res}
-		if err := imp.run(src); err != nil {
+		if err := imp.writeAll(rewindable, kept, now); err != nil {
 			return err
 		}
 		if opts.DryRun || res.Rejected() {
@@ -90,6 +119,67 @@ func (s *Service) Import(ctx context.Context, p Principal, experiment string, sr
 	return res, err
 }
 
+// writeAll writes the good rows in chunks: kept, or those read again from src.
+func (im *importer) writeAll(src RewindableSource, kept []ImportRow, now time.Time) error {
+	if src == nil {
+		for chunk := range slices.Chunk(kept, importChunk) {
+			if err := im.write(chunk); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := src.Rewind(); err != nil {
+		return fmt.Errorf("read import again: %w", err)
+	}
+	chunk := make([]ImportRow, 0, importChunk)
+	var again ImportResult // the failures were counted by the check
+	err := readGoodRows(src, now, &again, func(row ImportRow) error {
+		chunk = append(chunk, row)
+		if len(chunk) < importChunk {
+			return nil
+		}
+		err := im.write(chunk)
+		chunk = chunk[:0]
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return im.write(chunk)
+}
+
+// readGoodRows reads every row of src, counting rows, and the failures of those that cannot be
+// stored, in res; it hands each good row to fn.
+func readGoodRows(src ImportSource, now time.Time, res *ImportResult, fn func(ImportRow) error) error {
+	for {
+		row, err := src.Next()
+		var bad *ImportFailure
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case errors.As(err, &bad):
+			res.Rows++
+			res.fail(bad.Line, "%s", bad.Reason)
+			continue
+		case err != nil:
+			return fmt.Errorf("read import: %w", err)
+		}
+		res.Rows++
+		if !rowTextClean(row) {
+			res.fail(row.Line, "the row holds text that is not valid UTF-8 or has NUL characters; save the file as UTF-8")
+			continue
+		}
+		if reason := rowTimeProblem(row, now); reason != "" {
+			res.fail(row.Line, "%s", reason)
+			continue
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+}
+
 type importer struct {
 	s        *Service
 	tx       Tx
@@ -99,40 +189,12 @@ type importer struct {
 	res      *ImportResult
 }
 
-func (im *importer) fail(line int, format string, args ...any) {
-	im.res.Failed++
-	if len(im.res.Failures) < maxListedFailures {
-		im.res.Failures = append(im.res.Failures, ImportFailure{Line: line, Reason: fmt.Sprintf(format, args...)})
-	}
-}
+func (im *importer) fail(line int, format string, args ...any) { im.res.fail(line, format, args...) }
 
-func (im *importer) run(src ImportSource) error {
-	chunk := make([]ImportRow, 0, importChunk)
-	for {
-		row, err := src.Next()
-		var bad *ImportFailure
-		switch {
-		case errors.Is(err, io.EOF):
-			return im.write(chunk)
-		case errors.As(err, &bad):
-			im.res.Rows++
-			im.fail(bad.Line, "%s", bad.Reason)
-			continue
-		case err != nil:
-			return fmt.Errorf("read import: %w", err)
-		}
-		im.res.Rows++
-		if !rowTextClean(row) {
-			im.fail(row.Line, "the row holds text that is not valid UTF-8 or has NUL characters; save the file as UTF-8")
-			continue
-		}
-		chunk = append(chunk, row)
-		if len(chunk) == importChunk {
-			if err := im.write(chunk); err != nil {
-				return err
-			}
-			chunk = chunk[:0]
-		}
+func (r *ImportResult) fail(line int, format string, args ...any) {
+	r.Failed++
+	if len(r.Failures) < maxListedFailures {
+		r.Failures = append(r.Failures, ImportFailure{Line: line, Reason: fmt.Sprintf(format, args...)})
 	}
 }
 
@@ -150,6 +212,17 @@ func rowTextClean(row ImportRow) bool {
 		}
 	}
 	return true
+}
+
+// rowTimeProblem says why a row's times cannot be stored (see TimeProblem), or "".
+func rowTimeProblem(row ImportRow, now time.Time) string {
+	if p := postedAtProblem(row.Post.PostedAt, now); p != "" {
+		return "posted_at " + row.Post.PostedAt.Format(time.RFC3339) + " " + p
+	}
+	if p := TimeProblem(row.Snapshot.ObservedAt); p != "" {
+		return "observed_at " + row.Snapshot.ObservedAt.Format(time.RFC3339) + " " + p
+	}
+	return ""
 }
 
 // write resolves a chunk's posts in one query, creates the new ones in one statement and
@@ -246,7 +319,7 @@ func (im *importer) newPost(row ImportRow) (Post, bool) {
 	if post.Platform == "" {
 		post.Platform = im.e.Platform
 	}
-	var f fieldErrors
+	var f FieldErrors
 	validatePost(&f, post)
 	if len(f) > 0 {
 		msgs := make([]string, len(f))

@@ -77,18 +77,55 @@ func (s *Service) CreateWorkspace(ctx context.Context, name string) (Workspace, 
 }
 
 // Bootstrap creates a first workspace and admin key when the database has no workspace;
-// created is false (and nothing is written) otherwise.
+// created is false (and nothing is written) otherwise. Instances starting together on an empty
+// database may all find it empty: the unique workspace name lets one of them create it, and
+// the others, refused with a conflict, find that it exists and go on without a key of their own.
 func (s *Service) Bootstrap(ctx context.Context, name string) (ws Workspace, secret string, created bool, err error) {
 	var n int64
-	err = s.tx(ctx, func(tx Tx) error {
+	count := func(tx Tx) error {
 		n, err = tx.CountWorkspaces()
 		return err
-	})
-	if err != nil || n > 0 {
+	}
+	if err = s.tx(ctx, count); err != nil || n > 0 {
 		return Workspace{}, "", false, err
 	}
 	ws, secret, err = s.CreateWorkspace(ctx, name)
-	return ws, secret, err == nil, err
+	if ErrorCode(err) != ECONFLICT {
+		return ws, secret, err == nil, err
+	}
+	if err = s.tx(ctx, count); err != nil {
+		return Workspace{}, "", false, err
+	}
+	if n == 0 {
+		return Workspace{}, "", false, Errorf(EINTERNAL, "bootstrap: creating workspace %q conflicted, yet there is no workspace", name)
+	}
+	return Workspace{}, "", false, nil
+}
+
+// Workspaces lists every workspace, oldest first (for the command line, which acts for the
+// server's operator rather than for a key).
+func (s *Service) Workspaces(ctx context.Context) ([]Workspace, error) {
+	var out []Workspace
+	err := s.tx(ctx, func(tx Tx) (err error) {
+		out, err = tx.ListWorkspaces()
+		return err
+	})
+	return out, err
+}
+
+// OperatorPrincipal acts as an admin of the workspace of that name, without a key: the
+// command line on the server's machine, which can read the database anyway.
+func (s *Service) OperatorPrincipal(ctx context.Context, workspace string) (Principal, error) {
+	var p Principal
+	err := s.tx(ctx, func(tx Tx) error {
+		ws, err := tx.WorkspaceByName(workspace)
+		if err != nil {
+			return err
+		}
+		p = Principal{WorkspaceID: ws.ID, Role: RoleAdmin}
+		return nil
+	})
+	return p, err
 }
 
 // Workspace returns the principal's workspace.
@@ -108,14 +145,14 @@ type KeyInput struct {
 }
 
 func (in KeyInput) validate() error {
-	var f fieldErrors
+	var f FieldErrors
 	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 200 {
-		f.add("name", "must be 1 to 200 characters")
+		f.Add("name", "must be 1 to 200 characters")
 	}
 	if !slices.Contains(Roles, in.Role) {
-		f.add("role", "must be one of viewer, editor, admin")
+		f.Add("role", "must be one of viewer, editor, admin")
 	}
-	return f.err()
+	return f.Err()
 }
 
 // CreateKey creates an API key in the principal's workspace; its secret is returned once.

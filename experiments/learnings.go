@@ -57,16 +57,16 @@ const maxLearningFilter = 200
 func (s *Service) SearchLearnings(ctx context.Context, p Principal, f LearningFilter) ([]Learning, error) {
 	f.Query = strings.TrimSpace(f.Query)
 	f.Factor, f.Level, f.Account = strings.TrimSpace(f.Factor), strings.TrimSpace(f.Level), strings.TrimSpace(f.Account)
-	var fe fieldErrors
+	var fe FieldErrors
 	if f.Platform != "" && !slices.Contains(Platforms, f.Platform) {
-		fe.add("platform", "must be one of %s", strings.Join(Platforms, ", "))
+		fe.Add("platform", "must be one of %s", strings.Join(Platforms, ", "))
 	}
 	for _, v := range []struct{ field, value string }{{"q", f.Query}, {"factor", f.Factor}, {"level", f.Level}, {"account", f.Account}} {
 		if len(v.value) > maxLearningFilter {
-			fe.add(v.field, "must be at most %d characters", maxLearningFilter)
+			fe.Add(v.field, "must be at most %d characters", maxLearningFilter)
 		}
 	}
-	if err := fe.err(); err != nil {
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	var list []Learning

@@ -21,7 +21,7 @@ func TestLearningPosition(t *testing.T) {
 }
 
 func TestSearchLearningsChecksFilters(t *testing.T) {
-	s := NewService(nil, nil) // refused before the store is asked
+	s := NewService(nil, nil, nil, nil) // refused before the store is asked
 	tests := []struct {
 		f     LearningFilter
 		field string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Action is a lifecycle step of an experiment.
@@ -32,6 +33,34 @@ var transitions = map[Action]struct {
 	ActionArchive:  {[]Status{StatusConcluded}, StatusArchived},
 }
 
+// Activity is something done to an experiment that its status may forbid.
+type Activity string
+
+const (
+	ActivityDesign   Activity = "design"    // change the variants, the factors and the platform
+	ActivityLogPosts Activity = "log_posts" // log new posts one by one
+	ActivityChange   Activity = "change"    // change the experiment, its posts and snapshots; import
+	ActivityPlan     Activity = "plan"      // plan posts: a posting schedule, the next variant to post
+	// change what the verdicts rest on: the primary metric, horizon, alpha, correction, mde and
+	// the plan (SPEC §3.1: frozen at start)
+	ActivityVerdictSettings Activity = "verdict_settings"
+)
+
+// statusRules says, for each activity, the statuses that allow it (SPEC §1: variants and
+// factors change only in draft; posts are logged in draft, running and paused; snapshots until
+// archived; an archived experiment does not change; a plan is for an experiment still to run;
+// SPEC §3.1: the settings the verdicts rest on are frozen at start).
+var statusRules = map[Activity][]Status{
+	ActivityDesign:          {StatusDraft},
+	ActivityVerdictSettings: {StatusDraft},
+	ActivityLogPosts:        {StatusDraft, StatusRunning, StatusPaused},
+	ActivityChange:          {StatusDraft, StatusRunning, StatusPaused, StatusConcluded},
+	ActivityPlan:            {StatusDraft, StatusRunning, StatusPaused},
+}
+
+// Allows reports whether an experiment in status s may undergo a.
+func (s Status) Allows(a Activity) bool { return slices.Contains(statusRules[a], s) }
+
 // ConcludeInput is the body of POST /v1/experiments/{id}/conclude.
 type ConcludeInput struct {
 	Result           string `json:"result"`
@@ -44,19 +73,19 @@ type ConcludeInput struct {
 type ReportFreezer func(ctx context.Context, p Principal, e Experiment) (json.RawMessage, error)
 
 // Transition applies a lifecycle action. Conclude needs in (the result) and freezes the report
-// made by freeze, when freeze is not nil.
-func (s *Service) Transition(ctx context.Context, p Principal, idOrKey string, action Action, in *ConcludeInput, freeze ReportFreezer) (Experiment, error) {
+// made by the service's freezer, when it has one.
+func (s *Service) Transition(ctx context.Context, p Principal, idOrKey string, action Action, in *ConcludeInput) (Experiment, error) {
 	rule, ok := transitions[action]
 	if !ok {
 		return Experiment{}, Errorf(ENOTFOUND, "no such action %q", action)
 	}
 	var frozen json.RawMessage
-	if action == ActionConclude && freeze != nil {
+	if action == ActionConclude && s.freeze != nil {
 		e, err := s.GetExperiment(ctx, p, idOrKey)
 		if err != nil {
 			return Experiment{}, err
 		}
-		if frozen, err = freeze(ctx, p, e); err != nil {
+		if frozen, err = s.freeze(ctx, p, e); err != nil {
 			return Experiment{}, fmt.Errorf("freeze report: %w", err)
 		}
 	}
@@ -72,7 +101,11 @@ func (s *Service) Transition(ctx context.Context, p Principal, idOrKey string, a
 		now := s.Now()
 		switch action {
 		case ActionStart:
-			if err := checkReadyToStart(tx, e); err != nil {
+			variants, err := checkReadyToStart(tx, e)
+			if err != nil {
+				return err
+			}
+			if err := s.fillPlan(tx, &e, variants, now); err != nil {
 				return err
 			}
 			e.StartedAt = &now
@@ -101,14 +134,15 @@ func joinStatuses(ss []Status) string {
 	return strings.Join(parts, " or ")
 }
 
-// checkReadyToStart: two or more variants, exactly one control, a level of every factor.
-func checkReadyToStart(tx Tx, e Experiment) error {
+// checkReadyToStart: two or more variants, exactly one control, a level of every factor. It
+// returns the number of variants.
+func checkReadyToStart(tx Tx, e Experiment) (int, error) {
 	vs, err := tx.ListVariants(e.WorkspaceID, e.ID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if len(vs) < 2 {
-		return Errorf(ECONFLICT, "cannot start: an experiment needs at least 2 variants, it has %d", len(vs))
+		return 0, Errorf(ECONFLICT, "cannot start: an experiment needs at least 2 variants, it has %d", len(vs))
 	}
 	controls := 0
 	for _, v := range vs {
@@ -117,13 +151,27 @@ func checkReadyToStart(tx Tx, e Experiment) error {
 		}
 		for _, factor := range e.Factors {
 			if v.Levels[factor] == "" {
-				return Errorf(ECONFLICT, "cannot start: variant %q has no level for factor %q", v.Key, factor)
+				return 0, Errorf(ECONFLICT, "cannot start: variant %q has no level for factor %q", v.Key, factor)
 			}
 		}
 	}
 	if controls != 1 {
-		return Errorf(ECONFLICT, "cannot start: exactly one variant must be the control, %d are", controls)
+		return 0, Errorf(ECONFLICT, "cannot start: exactly one variant must be the control, %d are", controls)
 	}
+	return len(vs), nil
+}
+
+// fillPlan sizes the plan of an experiment that starts without one (SPEC §3.1). A plan the
+// team set is kept as it is.
+func (s *Service) fillPlan(tx Tx, e *Experiment, variants int, at time.Time) error {
+	if e.PlannedPostsPerVariant != nil || s.sizer == nil {
+		return nil
+	}
+	n, err := s.sizer.PlannedPostsPerVariant(tx, *e, variants, at)
+	if err != nil {
+		return fmt.Errorf("size the plan of experiment %s: %w", e.ID, err)
+	}
+	e.PlannedPostsPerVariant = &n
 	return nil
 }
 
@@ -131,17 +179,17 @@ func conclusion(tx Tx, e Experiment, in *ConcludeInput) (Conclusion, error) {
 	if in == nil {
 		in = &ConcludeInput{}
 	}
-	var f fieldErrors
+	var f FieldErrors
 	if !slices.Contains(Results, in.Result) {
-		f.add("result", "must be one of won, lost, inconclusive, invalid")
+		f.Add("result", "must be one of won, lost, inconclusive, invalid")
 	}
 	if in.Result == "won" && in.WinnerVariantKey == "" {
-		f.add("winner_variant_key", "is required when the result is won")
+		f.Add("winner_variant_key", "is required when the result is won")
 	}
 	if len(in.Summary) > 5000 || len(in.Learning) > 5000 {
-		f.add("summary", "summary and learning must be at most 5000 characters each")
+		f.Add("summary", "summary and learning must be at most 5000 characters each")
 	}
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return Conclusion{}, err
 	}
 	if in.WinnerVariantKey != "" {

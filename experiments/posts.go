@@ -41,44 +41,62 @@ type PostPatch struct {
 	FollowersAtPost *int64    `json:"followers_at_post"`
 }
 
-// parseTime reads an RFC 3339 timestamp with its offset.
-func parseTime(f *fieldErrors, field, value string) time.Time {
+// parseTime reads an RFC 3339 timestamp with its offset, within the range both databases
+// store and read back (see TimeProblem).
+func parseTime(f *FieldErrors, field, value string) time.Time {
 	if value == "" {
-		f.add(field, "is required (RFC 3339, e.g. 2026-09-14T17:05:00Z)")
+		f.Add(field, "is required (RFC 3339, e.g. 2026-09-14T17:05:00Z)")
 		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339Nano, value)
 	if err != nil {
-		f.add(field, "must be an RFC 3339 time with an offset, e.g. 2026-09-14T17:05:00+02:00")
+		f.Add(field, "must be an RFC 3339 time with an offset, e.g. 2026-09-14T17:05:00+02:00")
+		return t
+	}
+	if p := TimeProblem(t); p != "" {
+		f.Add(field, "%s", p)
 	}
 	return t
 }
 
-func validatePost(f *fieldErrors, p Post) {
+// parsePostedAt is parseTime for when a post was published: also not more than
+// MaxFutureLead ahead of now.
+func parsePostedAt(f *FieldErrors, field, value string, now time.Time) time.Time {
+	n := len(*f)
+	t := parseTime(f, field, value)
+	if len(*f) == n {
+		if p := postedAtProblem(t, now); p != "" {
+			f.Add(field, "%s", p)
+		}
+	}
+	return t
+}
+
+func validatePost(f *FieldErrors, p Post) {
 	if !slices.Contains(Platforms, p.Platform) {
-		f.add("platform", "must be one of %s", strings.Join(Platforms, ", "))
+		f.Add("platform", "must be one of %s", strings.Join(Platforms, ", "))
 	}
 	if strings.TrimSpace(p.Account) == "" || len(p.Account) > 200 {
-		f.add("account", "is required: the handle that published the post (1 to 200 characters)")
+		f.Add("account", "is required: the handle that published the post (1 to 200 characters)")
 	}
 	if strings.TrimSpace(p.ExternalID) == "" || len(p.ExternalID) > 200 {
-		f.add("external_id", "is required: the platform's id of the post (1 to 200 characters)")
+		f.Add("external_id", "is required: the platform's id of the post (1 to 200 characters)")
 	}
 	if p.Timezone != "" {
 		if _, err := time.LoadLocation(p.Timezone); err != nil {
-			f.add("timezone", "must be an IANA time zone such as Europe/Zurich")
+			f.Add("timezone", "must be an IANA time zone such as Europe/Zurich")
 		}
 	}
 	if p.FollowersAtPost != nil && *p.FollowersAtPost < 0 {
-		f.add("followers_at_post", "must be 0 or more")
+		f.Add("followers_at_post", "must be 0 or more")
 	}
 	for i, h := range p.Hashtags {
 		if strings.TrimSpace(strings.TrimPrefix(h, "#")) == "" {
-			f.add(fmt.Sprintf("hashtags[%d]", i), "must not be empty")
+			f.Add(fmt.Sprintf("hashtags[%d]", i), "must not be empty")
 		}
 	}
 	if len(p.Caption) > 10000 || len(p.URL) > 2000 || len(p.Country) > 100 || len(p.Language) > 100 {
-		f.add("caption", "caption, url, country or language is too long")
+		f.Add("caption", "caption, url, country or language is too long")
 	}
 }
 
@@ -107,8 +125,8 @@ func resolveVariant(tx Tx, e Experiment, id, key string) (Variant, error) {
 // CreatePost logs a post against a variant. Posts can be logged while the experiment is draft
 // (the report warns), running or paused.
 func (s *Service) CreatePost(ctx context.Context, p Principal, experiment string, in PostInput) (Post, error) {
-	var f fieldErrors
-	postedAt := parseTime(&f, "posted_at", in.PostedAt)
+	var f FieldErrors
+	postedAt := parsePostedAt(&f, "posted_at", in.PostedAt, s.Now())
 	post := Post{ID: NewID(), WorkspaceID: p.WorkspaceID, Platform: in.Platform, Account: strings.TrimSpace(in.Account),
 		ExternalID: strings.TrimSpace(in.ExternalID), URL: in.URL, PostedAt: postedAt, Timezone: in.Timezone,
 		Country: in.Country, Language: in.Language, Caption: in.Caption, Hashtags: orEmpty(in.Hashtags),
@@ -122,7 +140,7 @@ func (s *Service) CreatePost(ctx context.Context, p Principal, experiment string
 			post.Platform = e.Platform
 		}
 		validatePost(&f, post)
-		if err := f.err(); err != nil {
+		if err := f.Err(); err != nil {
 			return err
 		}
 		if err := canLogPosts(e); err != nil {
@@ -140,8 +158,7 @@ func (s *Service) CreatePost(ctx context.Context, p Principal, experiment string
 }
 
 func canLogPosts(e Experiment) error {
-	switch e.Status {
-	case StatusDraft, StatusRunning, StatusPaused:
+	if e.Status.Allows(ActivityLogPosts) {
 		return nil
 	}
 	return Errorf(ECONFLICT, "posts can be logged only while the experiment is draft, running or paused; it is %s", e.Status)
@@ -197,16 +214,16 @@ func (s *Service) PatchPost(ctx context.Context, p Principal, id string, patch P
 		if err != nil {
 			return err
 		}
-		if e.Status == StatusArchived {
+		if !e.Status.Allows(ActivityChange) {
 			return Errorf(ECONFLICT, "posts of an archived experiment cannot change")
 		}
-		var f fieldErrors
+		var f FieldErrors
 		if patch.PostedAt != nil {
-			post.PostedAt = parseTime(&f, "posted_at", *patch.PostedAt)
+			post.PostedAt = parsePostedAt(&f, "posted_at", *patch.PostedAt, s.Now())
 		}
 		applyPostPatch(&post, patch)
 		validatePost(&f, post)
-		if err := f.err(); err != nil {
+		if err := f.Err(); err != nil {
 			return err
 		}
 		if patch.VariantID != nil || patch.VariantKey != nil {
@@ -270,7 +287,7 @@ func (s *Service) DeletePost(ctx context.Context, p Principal, id string) error 
 		if err != nil {
 			return err
 		}
-		if e.Status == StatusArchived {
+		if !e.Status.Allows(ActivityChange) {
 			return Errorf(ECONFLICT, "posts of an archived experiment cannot be deleted")
 		}
 		return tx.DeletePost(p.WorkspaceID, id)

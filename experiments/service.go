@@ -10,16 +10,20 @@ import (
 // Service carries out every operation on the domain, each in one store transaction, and holds
 // the rules: what is valid, and what may change in which status.
 type Service struct {
-	store Store
-	now   func() time.Time
+	store  Store
+	now    func() time.Time
+	freeze ReportFreezer // the report frozen when an experiment concludes
+	sizer  PlanSizer     // sizes the plan of an experiment that starts without one
 }
 
-// NewService returns a Service on store. now is the clock; nil means time.Now.
-func NewService(store Store, now func() time.Time) *Service {
+// NewService returns a Service on store. now is the clock; nil means time.Now. freeze makes
+// the report that concluding an experiment keeps; nil keeps none. sizer sizes the plan of an
+// experiment that starts without one; nil leaves such an experiment unplanned.
+func NewService(store Store, now func() time.Time, freeze ReportFreezer, sizer PlanSizer) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, now: now}
+	return &Service{store: store, now: now, freeze: freeze, sizer: sizer}
 }
 
 // Store returns the store the service runs on.

@@ -13,52 +13,34 @@ const MaxBatchSnapshots = 10000
 // SnapshotInput is one snapshot in a request. In a batch the post is named by post_id or by
 // (platform, external_id); on POST /v1/posts/{id}/snapshots the path names it.
 type SnapshotInput struct {
-	PostID           string             `json:"post_id"`
-	Platform         string             `json:"platform"`
-	ExternalID       string             `json:"external_id"`
-	ObservedAt       string             `json:"observed_at"`
-	Views            *int64             `json:"views"`
-	Reach            *int64             `json:"reach"`
-	Likes            *int64             `json:"likes"`
-	Comments         *int64             `json:"comments"`
-	Shares           *int64             `json:"shares"`
-	Saves            *int64             `json:"saves"`
-	FollowersGained  *int64             `json:"followers_gained"`
-	ProfileViews     *int64             `json:"profile_views"`
-	WatchTimeSeconds *float64           `json:"watch_time_seconds"`
-	AvgWatchSeconds  *float64           `json:"avg_watch_seconds"`
-	CompletionRate   *float64           `json:"completion_rate"`
-	Custom           map[string]float64 `json:"custom"`
+	PostID     string `json:"post_id"`
+	Platform   string `json:"platform"`
+	ExternalID string `json:"external_id"`
+	ObservedAt string `json:"observed_at"`
+	Metrics
+	Custom map[string]float64 `json:"custom"`
 }
 
 // toSnapshot validates the metrics and the timestamp; prefix names the row in field paths.
-func (in SnapshotInput) toSnapshot(f *fieldErrors, prefix string) Snapshot {
+func (in SnapshotInput) toSnapshot(f *FieldErrors, prefix string) Snapshot {
 	s := Snapshot{ObservedAt: parseTime(f, prefix+"observed_at", in.ObservedAt).UTC(),
-		Views: in.Views, Reach: in.Reach, Likes: in.Likes, Comments: in.Comments, Shares: in.Shares,
-		Saves: in.Saves, FollowersGained: in.FollowersGained, ProfileViews: in.ProfileViews,
-		WatchTimeSeconds: in.WatchTimeSeconds, AvgWatchSeconds: in.AvgWatchSeconds,
-		CompletionRate: in.CompletionRate, Custom: in.Custom}
-	counts := map[string]*int64{"views": s.Views, "reach": s.Reach, "likes": s.Likes, "comments": s.Comments,
-		"shares": s.Shares, "saves": s.Saves, "followers_gained": s.FollowersGained, "profile_views": s.ProfileViews}
-	for name, v := range counts {
-		if v != nil && *v < 0 {
-			f.add(prefix+name, "must be 0 or more (leave it out when unknown)")
+		Metrics: in.Metrics, Custom: in.Custom}
+	for _, sm := range SnapshotMetrics {
+		v, ok := sm.In(&s.Metrics)
+		switch {
+		case !ok:
+		case sm.Fraction && !(v >= 0 && v <= 1):
+			f.Add(prefix+sm.Name, "must be between 0 and 1")
+		case v < 0 || math.IsInf(v, 0) || math.IsNaN(v):
+			f.Add(prefix+sm.Name, "must be 0 or more (leave it out when unknown)")
 		}
-	}
-	for name, v := range map[string]*float64{"watch_time_seconds": s.WatchTimeSeconds, "avg_watch_seconds": s.AvgWatchSeconds} {
-		if v != nil && (*v < 0 || math.IsInf(*v, 0) || math.IsNaN(*v)) {
-			f.add(prefix+name, "must be 0 or more (leave it out when unknown)")
-		}
-	}
-	if c := s.CompletionRate; c != nil && !(*c >= 0 && *c <= 1) {
-		f.add(prefix+"completion_rate", "must be between 0 and 1")
 	}
 	for name, v := range s.Custom {
 		switch {
 		case !ValidCustomName(name):
-			f.add(prefix+"custom."+name, "custom metric names are lowercase letters, digits and '_'")
+			f.Add(prefix+"custom."+name, "custom metric names are lowercase letters, digits and '_'")
 		case math.IsInf(v, 0) || math.IsNaN(v):
-			f.add(prefix+"custom."+name, "must be a finite number")
+			f.Add(prefix+"custom."+name, "must be a finite number")
 		}
 	}
 	return s
@@ -75,18 +57,18 @@ func (s *Service) AddSnapshots(ctx context.Context, p Principal, postID string, 
 	if len(inputs) > MaxBatchSnapshots {
 		return nil, Invalid(FieldError{"snapshots", fmt.Sprintf("at most %d snapshots per request; split the batch", MaxBatchSnapshots)})
 	}
-	var f fieldErrors
+	var f FieldErrors
 	snaps := make([]Snapshot, len(inputs))
 	for i, in := range inputs {
 		prefix := fmt.Sprintf("snapshots[%d].", i)
 		if postID != "" {
 			prefix, in.PostID = "", postID
 		} else if in.PostID == "" && (in.Platform == "" || in.ExternalID == "") {
-			f.add(prefix+"post_id", "is required (or platform and external_id)")
+			f.Add(prefix+"post_id", "is required (or platform and external_id)")
 		}
 		snaps[i] = in.toSnapshot(&f, prefix)
 	}
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	var written []Snapshot
@@ -103,16 +85,16 @@ func (s *Service) AddSnapshots(ctx context.Context, p Principal, postID string, 
 			ref, ok := refs[i]
 			switch {
 			case !ok:
-				f.add(prefix+"post_id", "no such post in this workspace")
-			case ref.ExperimentStatus == StatusArchived:
-				f.add(prefix+"post_id", "the post's experiment is archived; snapshots can no longer be logged")
+				f.Add(prefix+"post_id", "no such post in this workspace")
+			case !ref.ExperimentStatus.Allows(ActivityChange):
+				f.Add(prefix+"post_id", "the post's experiment is archived; snapshots can no longer be logged")
 			case snaps[i].ObservedAt.Before(ref.PostedAt):
-				f.add(prefix+"observed_at", "is before the post was published (%s)", ref.PostedAt.UTC().Format(time.RFC3339))
+				f.Add(prefix+"observed_at", "is before the post was published (%s)", ref.PostedAt.UTC().Format(time.RFC3339))
 			default:
 				snaps[i].PostID, snaps[i].WorkspaceID = ref.ID, p.WorkspaceID
 			}
 		}
-		if err := f.err(); err != nil {
+		if err := f.Err(); err != nil {
 			if postID != "" && len(inputs) == 1 && refs[0].ID == "" {
 				return Errorf(ENOTFOUND, "post not found")
 			}

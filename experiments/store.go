@@ -80,6 +80,7 @@ type Tx interface {
 	WorkspaceByID(id string) (Workspace, error)
 	WorkspaceByName(name string) (Workspace, error)
 	CountWorkspaces() (int64, error)
+	ListWorkspaces() ([]Workspace, error) // oldest first
 	CreateAPIKey(k APIKey) error
 	APIKeyByHash(hash string) (APIKey, error)
 	TouchAPIKey(id string, at time.Time) error
@@ -121,9 +122,10 @@ type Tx interface {
 	// ListSnapshots pages by observed_at: p.After is the RFC 3339 observed_at of the last row seen.
 	ListSnapshots(workspaceID, postID string, p Page) ([]Snapshot, error)
 
-	// Report. HorizonSnapshots reads every post of the experiment and, for each value of q, the
-	// snapshots that bracket the horizon (SPEC §1), in no particular order: one or two
-	// set-based queries, whatever the number of posts, that return no other snapshot.
+	// Report. HorizonSnapshots reads every post of the experiment (or, without one, of the
+	// workspace's history that q names) and, for each value of q, the snapshots that bracket the
+	// horizon (SPEC §1), in no particular order: one or two set-based queries, whatever the
+	// number of posts, that return no other snapshot.
 	HorizonSnapshots(workspaceID string, q HorizonQuery) (HorizonData, error)
 
 	// Idempotency keys. ClaimIdempotency inserts rec (Status 0) and returns (nil, nil), or

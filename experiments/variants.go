@@ -12,6 +12,9 @@ import (
 
 var clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
+// ValidClock reports whether s is a local time of day HH:MM.
+func ValidClock(s string) bool { return clockRE.MatchString(s) }
+
 // VariantInput is the body of POST /v1/experiments/{id}/variants (SPEC §5).
 type VariantInput struct {
 	Key       string            `json:"key"`
@@ -37,43 +40,43 @@ type VariantPatch struct {
 }
 
 func validateVariant(v Variant, factors []string) error {
-	var f fieldErrors
+	var f FieldErrors
 	if !keyRE.MatchString(v.Key) {
-		f.add("key", "must be 1 to 80 lowercase letters, digits, '-' or '_', starting with a letter or digit")
+		f.Add("key", "must be 1 to 80 lowercase letters, digits, '-' or '_', starting with a letter or digit")
 	}
 	if v.Name == "" || len(v.Name) > 200 {
-		f.add("name", "must be 1 to 200 characters")
+		f.Add("name", "must be 1 to 200 characters")
 	}
 	for factor, level := range v.Levels {
 		if !slices.Contains(factors, factor) {
-			f.add("levels."+factor, "the experiment has no factor %q (its factors: %s)", factor, strings.Join(factors, ", "))
+			f.Add("levels."+factor, "the experiment has no factor %q (its factors: %s)", factor, strings.Join(factors, ", "))
 		} else if strings.TrimSpace(level) == "" || len(level) > 200 {
-			f.add("levels."+factor, "must be 1 to 200 characters")
+			f.Add("levels."+factor, "must be 1 to 200 characters")
 		}
 	}
 	if v.Weight < 0 || math.IsInf(v.Weight, 0) || math.IsNaN(v.Weight) {
-		f.add("weight", "must be 0 or more (0 means an equal share)")
+		f.Add("weight", "must be 0 or more (0 means an equal share)")
 	}
 	for i, h := range v.Hashtags {
 		if strings.TrimSpace(strings.TrimPrefix(h, "#")) == "" || strings.ContainsAny(h, " \t\n") {
-			f.add(fmt.Sprintf("hashtags[%d]", i), "must be one hashtag without spaces")
+			f.Add(fmt.Sprintf("hashtags[%d]", i), "must be one hashtag without spaces")
 		}
 	}
 	if v.Format != "" && !slices.Contains(Formats, v.Format) {
-		f.add("format", "must be one of %s", strings.Join(Formats, ", "))
+		f.Add("format", "must be one of %s", strings.Join(Formats, ", "))
 	}
 	if pt := v.PostTime; pt != nil {
-		if !clockRE.MatchString(pt.Start) {
-			f.add("post_time.start", "must be a local time HH:MM")
+		if !ValidClock(pt.Start) {
+			f.Add("post_time.start", "must be a local time HH:MM")
 		}
-		if pt.End != "" && !clockRE.MatchString(pt.End) {
-			f.add("post_time.end", "must be a local time HH:MM")
+		if pt.End != "" && !ValidClock(pt.End) {
+			f.Add("post_time.end", "must be a local time HH:MM")
 		}
 		if _, err := time.LoadLocation(pt.Timezone); err != nil || pt.Timezone == "" {
-			f.add("post_time.timezone", "must be an IANA time zone such as Europe/Zurich")
+			f.Add("post_time.timezone", "must be an IANA time zone such as Europe/Zurich")
 		}
 	}
-	return f.err()
+	return f.Err()
 }
 
 // draftExperiment loads and locks the experiment, and refuses unless it is a draft.
@@ -82,7 +85,7 @@ func draftExperiment(tx Tx, p Principal, idOrKey string) (Experiment, error) {
 	if err != nil {
 		return Experiment{}, err
 	}
-	if e.Status != StatusDraft {
+	if !e.Status.Allows(ActivityDesign) {
 		return Experiment{}, Errorf(ECONFLICT, "variants can change only while the experiment is draft; it is %s", e.Status)
 	}
 	return e, nil

@@ -28,24 +28,21 @@ const (
 	fCountry
 	fLanguage
 	fFollowers
-	fViews
-	fReach
-	fLikes
-	fComments
-	fShares
-	fSaves
-	fFollowersGained
-	fProfileViews
-	fWatchTime
-	fAvgWatch
-	fCompletion
-	numFields
+	fFirstMetric // the built-in snapshot metrics follow, in the order of experiments.SnapshotMetrics
 )
 
-var fieldNames = [numFields]string{"external_id", "variant_key", "account", "platform", "posted_at",
-	"timezone", "observed_at", "url", "caption", "hashtags", "country", "language", "followers_at_post",
-	"views", "reach", "likes", "comments", "shares", "saves", "followers_gained", "profile_views",
-	"watch_time_seconds", "avg_watch_seconds", "completion_rate"}
+// numFields counts the known columns: the post's, then one per built-in snapshot metric.
+var numFields = int(fFirstMetric) + len(experiments.SnapshotMetrics)
+
+// fieldNames name the known columns by field.
+var fieldNames = func() []string {
+	names := []string{"external_id", "variant_key", "account", "platform", "posted_at",
+		"timezone", "observed_at", "url", "caption", "hashtags", "country", "language", "followers_at_post"}
+	for _, sm := range experiments.SnapshotMetrics {
+		names = append(names, sm.Name)
+	}
+	return names
+}()
 
 var fieldByName = map[string]field{}
 
@@ -55,27 +52,6 @@ func init() {
 	}
 }
 
-// countField points at the snapshot's field for a whole-number metric.
-func countField(s *experiments.Snapshot, f field) **int64 {
-	switch f {
-	case fViews:
-		return &s.Views
-	case fReach:
-		return &s.Reach
-	case fLikes:
-		return &s.Likes
-	case fComments:
-		return &s.Comments
-	case fShares:
-		return &s.Shares
-	case fSaves:
-		return &s.Saves
-	case fFollowersGained:
-		return &s.FollowersGained
-	}
-	return &s.ProfileViews
-}
-
 // normName reads a column or key name: trimmed, lowercase, spaces as '_'.
 func normName(s string) string {
 	return strings.ReplaceAll(normHeader(s), " ", "_")
@@ -83,8 +59,8 @@ func normName(s string) string {
 
 // record is one generic row's cells by field, before they are parsed.
 type record struct {
-	vals   [numFields]string
-	bad    [numFields]string // a reason found while reading the cell (NDJSON: a value of the wrong type)
+	vals   []string // by field
+	bad    []string // by field: a reason found while reading the cell (NDJSON: a value of the wrong type)
 	custom []customCell
 	tags   []string // hashtags given as a JSON array
 }
@@ -92,7 +68,12 @@ type record struct {
 type customCell struct{ name, raw, bad string }
 
 func (r *record) reset() {
-	*r = record{custom: r.custom[:0], tags: r.tags[:0]}
+	if r.vals == nil {
+		r.vals, r.bad = make([]string, numFields), make([]string, numFields)
+	}
+	clear(r.vals)
+	clear(r.bad)
+	r.custom, r.tags = r.custom[:0], r.tags[:0]
 }
 
 // buildGeneric parses a generic row's cells into a post and its snapshot; a non-empty reason
@@ -103,7 +84,7 @@ func (e *env) buildGeneric(line int, r *record) (experiments.ImportRow, string) 
 			return experiments.ImportRow{}, fieldNames[f] + ": " + bad
 		}
 	}
-	v := &r.vals
+	v := r.vals
 	row := experiments.ImportRow{Line: line}
 	p, s := &row.Post, &row.Snapshot
 	if p.ExternalID = v[fExternalID]; p.ExternalID == "" {
@@ -160,36 +141,43 @@ func timestampCell(col, cell string, loc *time.Location) (time.Time, string) {
 	if !ok {
 		return time.Time{}, fmt.Sprintf("%s: %s is not a date and time; use RFC 3339 such as 2026-09-14T17:05:00+02:00", col, quote(cell))
 	}
+	// Checked here, while the time still has the offset it was written with.
+	if p := experiments.TimeProblem(t); p != "" {
+		return time.Time{}, fmt.Sprintf("%s: %s %s", col, quote(cell), p)
+	}
 	return t, ""
 }
 
 func genericMetrics(s *experiments.Snapshot, r *record) string {
 	// One array holds the row's counts: one allocation instead of one per metric.
-	var counts *[fProfileViews - fViews + 1]int64
-	for f := fViews; f <= fProfileViews; f++ {
-		v, ok, reason := countValue(fieldNames[f], r.vals[f])
+	var counts []int64
+	for i, sm := range experiments.SnapshotMetrics {
+		cell := r.vals[int(fFirstMetric)+i]
+		if !sm.Whole() {
+			hi := math.Inf(1)
+			if sm.Fraction {
+				hi = 1
+			}
+			var reason string
+			// A share may be written as a percentage ("85%").
+			if *sm.RealIn(&s.Metrics), reason = parseReal(sm.Name, cell, 0, hi, sm.Fraction); reason != "" {
+				return reason
+			}
+			continue
+		}
+		v, ok, reason := countValue(sm.Name, cell)
 		if reason != "" {
 			return reason
 		}
 		if ok {
 			if counts == nil {
-				counts = new([fProfileViews - fViews + 1]int64)
+				counts = make([]int64, len(experiments.SnapshotMetrics))
 			}
-			counts[f-fViews] = v
-			*countField(s, f) = &counts[f-fViews]
+			counts[i] = v
+			*sm.WholeIn(&s.Metrics) = &counts[i]
 		}
 	}
-	var reason string
 	inf := math.Inf(1)
-	if s.WatchTimeSeconds, reason = parseReal("watch_time_seconds", r.vals[fWatchTime], 0, inf, false); reason != "" {
-		return reason
-	}
-	if s.AvgWatchSeconds, reason = parseReal("avg_watch_seconds", r.vals[fAvgWatch], 0, inf, false); reason != "" {
-		return reason
-	}
-	if s.CompletionRate, reason = parseReal("completion_rate", r.vals[fCompletion], 0, 1, true); reason != "" {
-		return reason
-	}
 	// NDJSON keys come in no fixed order: sorting keeps the reason for a row the same.
 	slices.SortFunc(r.custom, func(a, b customCell) int { return strings.Compare(a.name, b.name) })
 	for _, c := range r.custom {

@@ -15,19 +15,21 @@ func TestGenericCSV(t *testing.T) {
 		URL: "https://www.tiktok.com/@ifrc/video/" + id, PostedAt: at(t, "2026-09-14T17:05:00+02:00"), Timezone: "Europe/Zurich",
 		Caption: "Evening tips #ForClimate, #Evening", Hashtags: []string{"ForClimate", "Evening"}}
 	first := experiments.ImportRow{Line: 2, Post: evening, Snapshot: experiments.Snapshot{ObservedAt: at(t, "2026-09-15T17:05:00Z"),
-		Views: n(10234), Likes: n(801), Comments: n(40), Shares: n(96), Saves: n(12), CompletionRate: f64(0.42),
-		AvgWatchSeconds: f64(11.5), Custom: map[string]float64{"sound_plays": 300}}}
+		Metrics: experiments.Metrics{Views: n(10234), Likes: n(801), Comments: n(40), Shares: n(96),
+			Saves: n(12), CompletionRate: f64(0.42), AvgWatchSeconds: f64(11.5)},
+		Custom: map[string]float64{"sound_plays": 300}}}
 	dup := first
 	dup.Line = 15
 	checkRows(t, rows, []experiments.ImportRow{
 		first,
 		{Line: 3, Post: evening, Snapshot: experiments.Snapshot{ObservedAt: at(t, "2026-09-16T17:05:00Z"),
-			Views: n(15000), Comments: n(52), Shares: n(120), Saves: n(15)}},
+			Metrics: experiments.Metrics{Views: n(15000), Comments: n(52), Shares: n(120), Saves: n(15)}}},
 		{Line: 4, Post: experiments.Post{Platform: "tiktok", Account: "ifrc-es", ExternalID: "7290012345678905678",
 			PostedAt: at(t, "2026-09-14T09:05:00+02:00"), Timezone: "Europe/Zurich",
 			Caption: "Morning tips #ForClimate #Morning", Hashtags: []string{"ForClimate", "Morning"}},
-			Snapshot: experiments.Snapshot{ObservedAt: at(t, "2026-09-15T07:05:00Z"), Views: n(5120), Likes: n(300),
-				Comments: n(22), Shares: n(8), Saves: n(3), CompletionRate: f64(0.45), AvgWatchSeconds: f64(9)}},
+			Snapshot: experiments.Snapshot{ObservedAt: at(t, "2026-09-15T07:05:00Z"),
+				Metrics: experiments.Metrics{Views: n(5120), Likes: n(300), Comments: n(22), Shares: n(8),
+					Saves: n(3), CompletionRate: f64(0.45), AvgWatchSeconds: f64(9)}}},
 		dup,
 	})
 	checkFails(t, fails, []RowError{
@@ -56,14 +58,18 @@ func TestGenericNDJSON(t *testing.T) {
 		{Line: 1, Post: experiments.Post{Platform: "tiktok", Account: "ifrc", ExternalID: "7290012345678901234",
 			VariantKey: "evening-video", PostedAt: at(t, "2026-09-14T17:05:00+02:00"), Timezone: "Europe/Zurich",
 			Caption: "Evening tips #ForClimate", Hashtags: []string{"ForClimate", "Evening"}},
-			Snapshot: experiments.Snapshot{ObservedAt: at(t, "2026-09-15T17:05:00Z"), Views: n(10234), Likes: n(801),
-				Comments: n(40), Shares: n(96), Saves: n(12), WatchTimeSeconds: f64(112574.5), Custom: map[string]float64{"sound_plays": 300}}},
+			Snapshot: experiments.Snapshot{ObservedAt: at(t, "2026-09-15T17:05:00Z"),
+				Metrics: experiments.Metrics{Views: n(10234), Likes: n(801), Comments: n(40),
+					Shares: n(96), Saves: n(12), WatchTimeSeconds: f64(112574.5)},
+				Custom: map[string]float64{"sound_plays": 300}}},
 		{Line: 2, Post: experiments.Post{Platform: "tiktok", Account: "ifrc", ExternalID: "7290012345678905678",
 			PostedAt: at(t, "2026-09-14T09:05:00+02:00"), Hashtags: []string{}},
-			Snapshot: experiments.Snapshot{ObservedAt: at(t, "2026-09-15T07:05:00Z"), Views: n(5120), Custom: map[string]float64{"link_clicks": 17}}},
+			Snapshot: experiments.Snapshot{ObservedAt: at(t, "2026-09-15T07:05:00Z"),
+				Metrics: experiments.Metrics{Views: n(5120)}, Custom: map[string]float64{"link_clicks": 17}}},
 		{Line: 12, Post: experiments.Post{Platform: "tiktok", Account: "ifrc", ExternalID: "7290012345678900007",
 			PostedAt: at(t, "2026-09-14T17:05:00Z"), Hashtags: []string{"a", "b"}},
-			Snapshot: experiments.Snapshot{ObservedAt: at(t, "2026-09-15T17:05:00Z"), Shares: n(100)}},
+			Snapshot: experiments.Snapshot{ObservedAt: at(t, "2026-09-15T17:05:00Z"),
+				Metrics: experiments.Metrics{Shares: n(100)}}},
 	})
 	checkFails(t, fails, []RowError{
 		{4, "the line is not valid JSON: it ends before the object closes"},

@@ -10,40 +10,34 @@ import (
 	"postlab/experiments"
 )
 
-// metaCount maps a snapshot count to the export's columns, the first one present winning
-// (Meta renamed Impressions and Plays to Views in 2024; older exports carry the old names).
-type metaCount struct {
+// metaColumn maps a built-in snapshot metric to the export's columns, the first one present
+// winning (Meta renamed Impressions and Plays to Views in 2024; older exports carry the old
+// names).
+type metaColumn struct {
 	headers []string
-	ptr     func(*experiments.Snapshot) **int64
-}
-
-type metaReal struct {
-	headers []string
-	ptr     func(*experiments.Snapshot) **float64
+	metric  string // a name in experiments.SnapshotMetrics
 }
 
 var (
-	instagramCounts = []metaCount{
-		{[]string{"views", "plays", "impressions"}, func(s *experiments.Snapshot) **int64 { return &s.Views }},
-		{[]string{"reach"}, func(s *experiments.Snapshot) **int64 { return &s.Reach }},
-		{[]string{"likes"}, func(s *experiments.Snapshot) **int64 { return &s.Likes }},
-		{[]string{"comments"}, func(s *experiments.Snapshot) **int64 { return &s.Comments }},
-		{[]string{"shares"}, func(s *experiments.Snapshot) **int64 { return &s.Shares }},
-		{[]string{"saves"}, func(s *experiments.Snapshot) **int64 { return &s.Saves }},
-		{[]string{"follows"}, func(s *experiments.Snapshot) **int64 { return &s.FollowersGained }},
-		{[]string{"profile visits"}, func(s *experiments.Snapshot) **int64 { return &s.ProfileViews }},
+	instagramColumns = []metaColumn{
+		{[]string{"views", "plays", "impressions"}, "views"},
+		{[]string{"reach"}, "reach"},
+		{[]string{"likes"}, "likes"},
+		{[]string{"comments"}, "comments"},
+		{[]string{"shares"}, "shares"},
+		{[]string{"saves"}, "saves"},
+		{[]string{"follows"}, "followers_gained"},
+		{[]string{"profile visits"}, "profile_views"},
 	}
-	facebookCounts = []metaCount{
-		{[]string{"views", "impressions"}, func(s *experiments.Snapshot) **int64 { return &s.Views }},
-		{[]string{"reach"}, func(s *experiments.Snapshot) **int64 { return &s.Reach }},
-		{[]string{"reactions", "likes"}, func(s *experiments.Snapshot) **int64 { return &s.Likes }},
-		{[]string{"comments"}, func(s *experiments.Snapshot) **int64 { return &s.Comments }},
-		{[]string{"shares"}, func(s *experiments.Snapshot) **int64 { return &s.Shares }},
-		{[]string{"follows"}, func(s *experiments.Snapshot) **int64 { return &s.FollowersGained }},
-	}
-	facebookReals = []metaReal{
-		{[]string{"seconds viewed"}, func(s *experiments.Snapshot) **float64 { return &s.WatchTimeSeconds }},
-		{[]string{"average seconds viewed"}, func(s *experiments.Snapshot) **float64 { return &s.AvgWatchSeconds }},
+	facebookColumns = []metaColumn{
+		{[]string{"views", "impressions"}, "views"},
+		{[]string{"reach"}, "reach"},
+		{[]string{"reactions", "likes"}, "likes"},
+		{[]string{"comments"}, "comments"},
+		{[]string{"shares"}, "shares"},
+		{[]string{"follows"}, "followers_gained"},
+		{[]string{"seconds viewed"}, "watch_time_seconds"},
+		{[]string{"average seconds viewed"}, "avg_watch_seconds"},
 	}
 )
 
@@ -52,14 +46,10 @@ type metaCol struct {
 	name string // as the header writes it, for reasons
 }
 
-type metaCountCol struct {
+// metaMetricCol is a column of the export that holds a built-in snapshot metric.
+type metaMetricCol struct {
 	metaCol
-	ptr func(*experiments.Snapshot) **int64
-}
-
-type metaRealCol struct {
-	metaCol
-	ptr func(*experiments.Snapshot) **float64
+	metric experiments.SnapshotMetric
 }
 
 // meta reads a Meta Business Suite post export (Instagram or Facebook): one row per post with
@@ -75,8 +65,7 @@ type meta struct {
 	id, publish, permalink, date int
 	account, title, description  int
 
-	counts []metaCountCol
-	reals  []metaRealCol
+	metrics []metaMetricCol
 }
 
 func newMeta(c *csvFile, header []string, env *env, format Format) (*meta, error) {
@@ -91,21 +80,20 @@ func newMeta(c *csvFile, header []string, env *env, format Format) (*meta, error
 	}
 	m.id, m.publish, m.permalink, m.date = m.at("post id"), m.at("publish time"), m.at("permalink"), m.at("date")
 	m.description = m.at("description")
-	counts := instagramCounts
+	columns := instagramColumns
 	if format == FormatFacebook {
-		counts = facebookCounts
+		columns = facebookColumns
 		m.account, m.title = m.at("page name", "page id"), m.at("title")
-		for _, r := range facebookReals {
-			if i := m.at(r.headers...); i >= 0 {
-				m.reals = append(m.reals, metaRealCol{m.col(i), r.ptr})
-			}
-		}
 	} else {
 		m.account, m.title = m.at("account username"), -1
 	}
-	for _, k := range counts {
+	for _, k := range columns {
+		sm, ok := experiments.SnapshotMetricByName(k.metric)
+		if !ok {
+			panic("importer: " + k.metric + " is not a snapshot metric")
+		}
 		if i := m.at(k.headers...); i >= 0 {
-			m.counts = append(m.counts, metaCountCol{m.col(i), k.ptr})
+			m.metrics = append(m.metrics, metaMetricCol{m.col(i), sm})
 		}
 	}
 	switch {
@@ -196,13 +184,13 @@ func (m *meta) build(line int, rec []string) (experiments.ImportRow, string) {
 		return row, fmt.Sprintf("\"Publish time\" (%s) is after the export time given for the file (%s)", publish, s.ObservedAt.Format(time.RFC3339))
 	}
 	var reason string
-	for _, c := range m.counts {
-		if *c.ptr(s), reason = looseCount(c.name, rec[c.col]); reason != "" {
-			return row, reason
+	for _, c := range m.metrics {
+		if c.metric.Whole() {
+			*c.metric.WholeIn(&s.Metrics), reason = looseCount(c.name, rec[c.col])
+		} else {
+			*c.metric.RealIn(&s.Metrics), reason = looseReal(c.name, rec[c.col])
 		}
-	}
-	for _, c := range m.reals {
-		if *c.ptr(s), reason = looseReal(c.name, rec[c.col]); reason != "" {
+		if reason != "" {
 			return row, reason
 		}
 	}

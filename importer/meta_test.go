@@ -23,18 +23,22 @@ func TestInstagramExport(t *testing.T) {
 	}
 	first := ig(2, "18045123456789012", "Evening tips for a cooler planet 🌍 #ForClimate #Reels", []string{"ForClimate", "Reels"},
 		"https://www.instagram.com/reel/C_abc123/", "2024-09-16T19:05:00+02:00",
-		experiments.Snapshot{Views: n(10234), Reach: n(8120), Likes: n(801), Shares: n(96), FollowersGained: n(14), Comments: n(40), Saves: n(12)})
+		experiments.Snapshot{Metrics: experiments.Metrics{Views: n(10234), Reach: n(8120), Likes: n(801),
+			Shares: n(96), FollowersGained: n(14), Comments: n(40), Saves: n(12)}})
 	dup := first
 	dup.Line = 9
 	checkRows(t, rows, []experiments.ImportRow{
 		first,
 		ig(3, "18045123456789013", "Morning routine\n#ForClimate #morning", []string{"ForClimate", "morning"},
 			"https://www.instagram.com/p/C_def456/", "2024-09-17T09:00:00+02:00",
-			experiments.Snapshot{Views: n(5120), Reach: n(4100), Likes: n(300), Comments: n(22), Saves: n(8)}),
+			experiments.Snapshot{Metrics: experiments.Metrics{Views: n(5120), Reach: n(4100),
+				Likes: n(300), Comments: n(22), Saves: n(8)}}),
 		dup,
 		ig(11, "18045123456789018", "Big reel #ForClimate", []string{"ForClimate"},
 			"https://www.instagram.com/reel/C_vwx234/", "2024-09-19T18:30:00+02:00",
-			experiments.Snapshot{Views: n(1234567), Reach: n(987654), Likes: n(45678), Shares: n(1234), FollowersGained: n(567), Comments: n(890), Saves: n(2345)}),
+			experiments.Snapshot{Metrics: experiments.Metrics{Views: n(1234567), Reach: n(987654),
+				Likes: n(45678), Shares: n(1234), FollowersGained: n(567), Comments: n(890),
+				Saves: n(2345)}}),
 	})
 	checkFails(t, fails, []RowError{
 		{5, `"Date" is "09/18/2024": only lifetime totals can be imported (export with Date "Lifetime")`},
@@ -58,10 +62,12 @@ func TestFacebookExport(t *testing.T) {
 	}
 	checkRows(t, rows, []experiments.ImportRow{
 		fb(3, "987654321098765", "Heatwave safety tips #ForClimate", []string{"ForClimate"}, "2024-09-16T19:05:00+02:00",
-			experiments.Snapshot{Views: n(20500), Reach: n(15000), Likes: n(900), Comments: n(120), Shares: n(80),
-				WatchTimeSeconds: f64(61500.5), AvgWatchSeconds: f64(3.2)}),
+			experiments.Snapshot{Metrics: experiments.Metrics{Views: n(20500), Reach: n(15000),
+				Likes: n(900), Comments: n(120), Shares: n(80), WatchTimeSeconds: f64(61500.5),
+				AvgWatchSeconds: f64(3.2)}}),
 		fb(4, "987654321098766", "Climate week\nJoin us all week #ClimateWeek #ForClimate", []string{"ClimateWeek", "ForClimate"}, "2024-09-17T09:30:00+02:00",
-			experiments.Snapshot{Views: n(8000), Reach: n(6500), Likes: n(1234), Comments: n(200), Shares: n(20)}),
+			experiments.Snapshot{Metrics: experiments.Metrics{Views: n(8000), Reach: n(6500),
+				Likes: n(1234), Comments: n(200), Shares: n(20)}}),
 	})
 	checkFails(t, fails, []RowError{
 		{5, "the row has 4 cells but the header has 28"},
@@ -79,13 +85,13 @@ func TestMetaOlderColumns(t *testing.T) {
 	}{
 		{"instagram plays", "Post ID,Account username,Publish time,Permalink,Plays,Impressions,Profile visits\n" +
 			"1,ifrc,9/16/2024 7:05 PM,https://www.instagram.com/p/x/,900,1200,33\n", Options{Timezone: "Europe/Zurich"},
-			experiments.Snapshot{Views: n(900), ProfileViews: n(33)}},
+			experiments.Snapshot{Metrics: experiments.Metrics{Views: n(900), ProfileViews: n(33)}}},
 		{"instagram impressions", "Post ID,Account username,Publish time,Permalink,Impressions\n" +
 			"1,ifrc,2024-09-16T19:05:00+02:00,https://www.instagram.com/p/x/,1200\n", Options{},
-			experiments.Snapshot{Views: n(1200)}},
+			experiments.Snapshot{Metrics: experiments.Metrics{Views: n(1200)}}},
 		{"facebook likes and impressions", "Post ID,Page ID,Publish time,Permalink,Impressions,Likes\n" +
 			"1_2,123,09/16/2024 17:05:00,https://www.facebook.com/1/posts/2,1200,70\n", Options{},
-			experiments.Snapshot{Views: n(1200), Likes: n(70)}},
+			experiments.Snapshot{Metrics: experiments.Metrics{Views: n(1200), Likes: n(70)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,7 +33,7 @@ func tiktokRow(t *testing.T, line int, account, id, caption string, tags []strin
 	return experiments.ImportRow{Line: line,
 		Post: experiments.Post{Platform: "tiktok", Account: account, ExternalID: id, URL: link(account, id),
 			PostedAt: at(t, posted), Caption: caption, Hashtags: tags},
-		Snapshot: experiments.Snapshot{ObservedAt: at(t, observed), Likes: likes, Comments: comments, Shares: shares, Views: views},
+		Snapshot: experiments.Snapshot{ObservedAt: at(t, observed), Metrics: experiments.Metrics{Likes: likes, Comments: comments, Shares: shares, Views: views}},
 	}
 }
 

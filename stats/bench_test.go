@@ -273,3 +273,51 @@ func BenchmarkQuantile(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGroupSequential computes designs without the cache: 4 looks (the
+// report's) and 10.
+func BenchmarkGroupSequential(b *testing.B) {
+	for _, looks := range []int{4, 10} {
+		b.Run(fmt.Sprintf("looks=%d", looks), func(b *testing.B) {
+			benchOp(b, func() {
+				if _, err := groupSequential(0.05, looks); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkGroupSequentialCached is the report's repeated call.
+func BenchmarkGroupSequentialCached(b *testing.B) {
+	benchOp(b, func() {
+		GroupSequential(0.05, 4)
+	})
+}
+
+// BenchmarkLin fits n = 1000 posts over three accounts of uneven size.
+func BenchmarkLin(b *testing.B) {
+	const n = 1000
+	g := log1pAll(benchCounts(1, n)[0])
+	rng := rand.New(rand.NewPCG(3, 4))
+	treated := make([]bool, n)
+	account := make([]string, n)
+	for i := range g {
+		treated[i] = rng.IntN(2) == 1
+		account[i] = []string{"ifrc", "ifrc", "ifrc", "cruzrojachile", "kenyaredcross"}[rng.IntN(5)]
+		if treated[i] {
+			g[i] += 0.1
+		}
+	}
+	benchOp(b, func() {
+		if _, err := Lin(g, treated, account, 0.05); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+func BenchmarkPowerGS(b *testing.B) {
+	benchOp(b, func() {
+		PowerGS(1.1, 0.2, 0.05, 0.8, 2, 4)
+	})
+}

@@ -119,6 +119,29 @@ func TestDegenerateInputs(t *testing.T) {
 		{"OLSFactors NaN", func() (any, error) {
 			return OLSFactors([]float64{1, nan, 3}, []Factor{{Name: "slot", Levels: []string{"a", "b", "a"}}})
 		}},
+		{"Lin lengths", func() (any, error) {
+			return Lin([]float64{1, 2, 3, 4}, []bool{false, false, true}, []string{"a", "a", "a", "a"}, 0.05)
+		}},
+		{"Lin NaN", func() (any, error) {
+			return Lin([]float64{1, nan, 3, 4}, []bool{false, false, true, true}, []string{"a", "a", "a", "a"}, 0.05)
+		}},
+		{"Lin control of 1", func() (any, error) {
+			return Lin([]float64{1, 2, 3}, []bool{false, true, true}, []string{"a", "a", "a"}, 0.05)
+		}},
+		{"Lin account with one variant", func() (any, error) {
+			return Lin([]float64{1, 2, 3, 4, 5, 6}, []bool{false, false, true, true, true, true}, []string{"a", "a", "a", "a", "b", "b"}, 0.05)
+		}},
+		{"Lin single post in a cell", func() (any, error) {
+			return Lin([]float64{1, 2, 3, 4, 5, 6, 7}, []bool{false, false, true, true, false, false, true}, []string{"a", "a", "a", "a", "b", "b", "b"}, 0.05)
+		}},
+		{"Lin constant within cells", func() (any, error) {
+			return Lin([]float64{1, 1, 3, 3, 5, 5, 8, 8}, []bool{false, false, true, true, false, false, true, true}, []string{"a", "a", "a", "a", "b", "b", "b", "b"}, 0.05)
+		}},
+		{"Lin huge", func() (any, error) {
+			return Lin([]float64{1e308, -1e308, 3, 4}, []bool{false, false, true, true}, []string{"a", "a", "a", "a"}, 0.05)
+		}},
+		{"PowerGS no comparison", func() (any, error) { return PowerGS(1, 0.2, 0.05, 0.8, 0, 4) }},
+		{"PowerGS zero sd", func() (any, error) { return PowerGS(0, 0.2, 0.05, 0.8, 1, 4) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := c.call()
@@ -157,6 +180,13 @@ func TestInvalidParameters(t *testing.T) {
 		{"RatioDelta alpha NaN", second(RatioDelta(three, three, three, three, math.NaN()))},
 		{"MetaDL alpha 2", second(MetaDL(three, three, 2))},
 		{"PAdjust bonferroni", second(PAdjust([]float64{0.1}, "bonferroni"))},
+		{"Lin alpha 0", second(Lin(three, []bool{false, true, true}, []string{"a", "a", "a"}, 0))},
+		{"GroupSequential alpha 1", second(GroupSequential(1, 4))},
+		{"GroupSequential alpha NaN", second(GroupSequential(math.NaN(), 4))},
+		{"GroupSequential looks 0", second(GroupSequential(0.05, 0))},
+		{"GroupSequential looks 21", second(GroupSequential(0.05, MaxLooks+1))},
+		{"GroupSequential alpha too small", second(GroupSequential(1e-8, 10))},
+		{"PowerGS looks 0", second(PowerGS(1, 0.2, 0.05, 0.8, 1, 0))},
 	} {
 		var e InsufficientDataError
 		if c.err == nil || errors.As(c.err, &e) {
@@ -206,4 +236,11 @@ func TestDescribe(t *testing.T) {
 			t.Errorf("Quantile(%v, %v) = %v, want %v", x, c.p, got, c.want)
 		}
 	}
+}
+
+// agrees is the agreement asked of every method: relative error 1e-6, or
+// absolute error 1e-9 for values near zero.
+func agrees(got, want float64) bool {
+	d := math.Abs(got - want)
+	return d <= 1e-9 || d <= 1e-6*math.Abs(want)
 }

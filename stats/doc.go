@@ -36,6 +36,15 @@
 //   - BayesNormal, BayesFromNormal: chance to beat control and expected loss
 //     from a normal posterior of the difference with a flat prior; same
 //     assumptions as the Welch test on the same scale.
+//   - Lin: Lin's estimator, estimatr::lm_lin(g ~ treat, covariates =
+//     ~ account, se_type = "HC2"): the treatment effect adjusted for the
+//     account of each post (treatment interacted with centred account
+//     dummies), with HC2 errors and t on the residual degrees of freedom.
+//     The comparison when two or more accounts posted both variants; it
+//     keeps an account's baseline from passing for an effect when variants
+//     are spread unevenly over accounts (Simpson's paradox). Assumes
+//     independent posts; variances may differ between accounts and arms.
+//     Every account needs 2 or more posts of each variant.
 //
 // Several groups:
 //
@@ -50,6 +59,18 @@
 //
 //   - PowerT: power.t.test for a two-sample, two-sided t test on the log1p
 //     scale: posts per variant to detect a relative lift with given power.
+//   - GroupSequential: the boundaries of a two-sided group-sequential test
+//     with equally spaced looks and O'Brien–Fleming-type alpha spending
+//     (rpact::getDesignGroupSequential(typeOfDesign = "asOF")), with each
+//     look's nominal level and the inflation of the sample size, by
+//     numerical integration over the looks; memoized. Looking at the data
+//     at each of these looks and stopping at the first crossing keeps the
+//     chance of a false verdict at alpha. Assumes the look statistics are
+//     (near) normal with independent increments, as for t tests on
+//     accumulating independent posts.
+//   - PowerGS: posts per variant for a group-sequential experiment:
+//     PowerT at alpha/comparisons (Bonferroni over the treatments) times
+//     GroupSequential's inflation, rounded up.
 //   - ChiSquareGOF: chisq.test(counts, p = weights), posts per variant against
 //     the planned allocation (sample ratio mismatch). Assumes expected counts
 //     of about 5 or more.

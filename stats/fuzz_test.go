@@ -338,3 +338,60 @@ func FuzzDescribe(f *testing.F) {
 		mustBeFinite(t, "Quantile", Quantile(x, p))
 	})
 }
+
+// FuzzLin takes labels whose low bit is the variant and the rest picks one
+// of three accounts.
+func FuzzLin(f *testing.F) {
+	f.Add(encode(6.1, 7.2, 5.5, 8.0, 6.6, 7.7, 5.9, 6.3, 9.1, 8.8, 9.4, 9.0), []byte{0, 0, 1, 1, 0, 1, 0, 1, 2, 2, 3, 3}, 0.05)
+	f.Add(encode(1, 1, 2, 2, 5, 5, 8, 8), []byte{0, 0, 1, 1, 2, 2, 3, 3}, 0.1)
+	f.Add(encode(1e308, -1e308, 5e-324, 0, 1, 2, 3, 4), []byte{0, 1, 0, 1, 2, 3, 2, 3}, 0.05)
+	f.Add(encode(math.NaN(), 1, 2, 3), []byte{0, 1, 0, 1}, 0.05)
+	f.Add(encode(3, 4, 5, 6, 7), []byte{0, 0, 1, 1, 1}, 1e-300)
+	f.Add(encode(3, 4, 5, 6, 7, 8), []byte{0, 0, 1, 1, 5, 5}, 0.05)
+	f.Fuzz(func(t *testing.T, v []byte, labels []byte, alpha float64) {
+		g := floats(v)
+		treated := make([]bool, len(g))
+		account := make([]string, len(g))
+		for i := range g {
+			if i < len(labels) {
+				treated[i] = labels[i]&1 == 1
+				account[i] = string(rune('a' + labels[i]>>1%3))
+			}
+		}
+		r, err := Lin(g, treated, account, alpha)
+		if err == nil {
+			mustBeFinite(t, "Lin", r)
+			if !(r.SE > 0) || r.PValue < 0 || r.PValue > 1 || !(r.CILow <= r.Estimate && r.Estimate <= r.CIHigh) {
+				t.Fatalf("Lin = %+v, want se > 0, p in [0, 1] and the estimate inside its interval", r)
+			}
+		}
+	})
+}
+
+// FuzzGroupSequential asks for designs at any alpha and number of looks.
+func FuzzGroupSequential(f *testing.F) {
+	f.Add(0.05, 4)
+	f.Add(0.01, 10)
+	f.Add(1e-5, 7)
+	f.Add(0.999999, 3)
+	f.Add(math.NaN(), 2)
+	f.Add(0.05, -1)
+	f.Fuzz(func(t *testing.T, alpha float64, looks int) {
+		if looks > MaxLooks+2 {
+			looks = looks%(MaxLooks+2) + 1 // keep each input fast; beyond MaxLooks is refused anyway
+		}
+		d, err := GroupSequential(alpha, looks)
+		if err != nil {
+			return
+		}
+		mustBeFinite(t, "GroupSequential", d)
+		if len(d.CriticalValues) != looks || len(d.NominalLevels) != looks || d.Inflation < 1-1e-5 {
+			t.Fatalf("GroupSequential(%v, %d) = %+v, want %d looks and inflation ≥ 1", alpha, looks, d, looks)
+		}
+		for k, p := range d.NominalLevels {
+			if !(p >= 0 && p <= alpha*(1+1e-12)) {
+				t.Fatalf("GroupSequential(%v, %d) nominal level %d = %v, want in [0, alpha]", alpha, looks, k+1, p)
+			}
+		}
+	})
+}

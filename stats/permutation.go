@@ -3,6 +3,7 @@ package stats
 import (
 	"math"
 	"math/rand/v2"
+	"sync"
 )
 
 // DefaultPermutations is the number of relabellings PermutationTest draws
@@ -40,6 +41,15 @@ type Permutation struct {
 // Values must be zero or more; the treated and the other posts need 2 values
 // each, and the values may not all be equal.
 func PermutationTest(values []float64, treated []bool, strata []string, permutations int, seed uint64) (Permutation, error) {
+	return PermutationTestRuns(values, treated, strata, permutations, 1, seed)
+}
+
+// PermutationTestRuns is PermutationTest with the relabellings drawn in runs
+// independent streams at the same time, stream r from seed + r with
+// permutations/runs draws: together they are one test of B = Σ draws, and
+// the p-value counts the extreme relabellings of all streams. With runs = 1
+// it is PermutationTest.
+func PermutationTestRuns(values []float64, treated []bool, strata []string, permutations, runs int, seed uint64) (Permutation, error) {
 	if len(treated) != len(values) || (strata != nil && len(strata) != len(values)) {
 		return Permutation{}, insufficient("cannot test because the values, their groups and their accounts are lists of different lengths")
 	}
@@ -61,28 +71,52 @@ func PermutationTest(values []float64, treated []bool, strata []string, permutat
 		permutations = DefaultPermutations
 	}
 	permutations = min(permutations, MaxPermutations)
+	runs = max(1, min(runs, permutations))
 	p := newPermuter(values, treated, strata)
 	if p.constant {
 		return Permutation{}, insufficient("cannot test because every post has the same value")
 	}
 	t := p.diff(p.observed)
+	extreme := make([]int, runs)
+	drawn := make([]int, runs)
+	var wg sync.WaitGroup
+	for r := range runs {
+		drawn[r] = permutations / runs
+		own := p
+		if r > 0 {
+			own = newPermuter(values, treated, strata) // draws shuffle in place: one permuter per stream
+		}
+		wg.Go(func() { extreme[r] = own.countExtreme(t, drawn[r], seed+uint64(r)) })
+	}
+	wg.Wait()
+	var nExtreme, nDrawn int
+	for r := range runs {
+		nExtreme += extreme[r]
+		nDrawn += drawn[r]
+	}
+	res := Permutation{
+		Estimate:     t,
+		PValue:       float64(1+nExtreme) / float64(nDrawn+1),
+		Permutations: nDrawn,
+	}
+	if !allFinite(res.Estimate) {
+		return Permutation{}, errTooLarge
+	}
+	return res, nil
+}
+
+// countExtreme draws n relabellings from seed and counts those with |T*| ≥ |T|,
+// a difference within 1e-9·max(1, |T|) of |T| counting as equal.
+func (p *permuter) countExtreme(t float64, n int, seed uint64) int {
 	tol := 1e-9 * math.Max(1, math.Abs(t))
 	rng := rand.New(rand.NewPCG(seed, 0x7065726d))
 	extreme := 0
-	for range permutations {
+	for range n {
 		if math.Abs(p.diff(p.draw(rng))) >= math.Abs(t)-tol {
 			extreme++
 		}
 	}
-	r := Permutation{
-		Estimate:     t,
-		PValue:       float64(1+extreme) / float64(permutations+1),
-		Permutations: permutations,
-	}
-	if !allFinite(r.Estimate) {
-		return Permutation{}, errTooLarge
-	}
-	return r, nil
+	return extreme
 }
 
 // permuter holds the log1p values grouped by stratum. A relabelling needs

@@ -112,3 +112,30 @@ func ratioGroup(num, den []float64, group string) (ratioSide, error) {
 	}
 	return ratioSide{rate: rate, v: v, n: n}, nil
 }
+
+// Rate is one group's rate of a ratio metric and the sampling variance of that
+// rate, as RatioDelta computes them for each group.
+type Rate struct {
+	Rate float64 // Σu/Σv
+	Var  float64 // V = (s²_u − 2·rate·s_uv + rate²·s²_v)/(n·mean(v)²)
+	N    int     // posts
+}
+
+// SE is the standard error of the rate, sqrt(V).
+func (r Rate) SE() float64 { return math.Sqrt(r.Var) }
+
+// PostSD is the spread of one post's contribution to the rate, sqrt(n·V): the
+// sd of the linearised values (u − rate·v)/mean(v), the unit a sample size for
+// the rate is counted in.
+func (r Rate) PostSD() float64 { return math.Sqrt(float64(r.N) * r.Var) }
+
+// RateOf gives a group's rate Σu/Σv with its delta-method variance, the post
+// as the unit (see RatioDelta). It needs 2 posts, finite values and a positive
+// total denominator.
+func RateOf(num, den []float64) (Rate, error) {
+	s, err := ratioGroup(num, den, "the group")
+	if err != nil {
+		return Rate{}, err
+	}
+	return Rate{Rate: s.rate, Var: s.v, N: s.n}, nil
+}

@@ -1,284 +1,112 @@
-package stats
+package stats_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
+
+	"postlab/stats/statscase"
 )
 
-// The reference cases hold R 4.2's answers for every method of the
-// specification. The file lives in the shared folder next to the repository.
-var referencePaths = []string{
-	"../../shared/reference/stats-cases.json",
-	"../shared/reference/stats-cases.json",
-}
+// The files under testdata/ hold R 4.2's answers (testdata/README.md says
+// how they were made): stats-cases.json for every method of the
+// specification, lin-edge-cases.json and gs-design-grid.json for the edges
+// of Lin's estimator and the group-sequential design.
+const referencePath = "testdata/stats-cases.json"
 
-type referenceCase struct {
-	ID       string          `json:"id"`
-	Method   string          `json:"method"`
-	Input    json.RawMessage `json:"input"`
-	Expected json.RawMessage `json:"expected"`
-}
-
-func loadReference(t *testing.T) []referenceCase {
-	t.Helper()
-	for _, p := range referencePaths {
-		data, err := os.ReadFile(p)
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			t.Fatalf("reading %s: %v", p, err)
-		}
-		var file struct {
-			Cases []referenceCase `json:"cases"`
-		}
-		if err := json.Unmarshal(data, &file); err != nil {
-			t.Fatalf("parsing %s: %v", p, err)
-		}
-		if len(file.Cases) == 0 {
-			t.Fatalf("%s holds no cases", p)
-		}
-		return file.Cases
-	}
-	abs, _ := filepath.Abs(referencePaths[0])
-	t.Fatalf("reference cases not found: looked for %s (%s) and %s; the R reference file must be present", referencePaths[0], abs, referencePaths[1])
-	return nil
-}
-
-// TestReferenceCases checks every field of every case against R.
+// TestReferenceCases checks every field of every case against R, through
+// the same runner as `postlab stats eval`.
 func TestReferenceCases(t *testing.T) {
-	cases := loadReference(t)
+	cases := load(t, referencePath)
 	methods := map[string]int{}
 	for _, c := range cases {
 		methods[c.Method]++
+		t.Run(c.ID, func(t *testing.T) { check(t, c) })
+	}
+	// Every method the engine offers has reference cases.
+	for _, m := range statscase.Methods() {
+		if methods[m] == 0 {
+			t.Errorf("%s has no case for %s", referencePath, m)
+		}
+	}
+}
+
+// Lin with one account (lm_robust, as lm_lin stops), with 2 posts per
+// account and variant, and on uneven accounts on the identity scale.
+func TestLinEdgeCases(t *testing.T) {
+	for _, c := range load(t, "testdata/lin-edge-cases.json") {
+		t.Run(c.ID, func(t *testing.T) { check(t, c) })
+	}
+}
+
+// gs_design over looks 1–10 and alpha from 1e-4 to 0.49. rpact reports a
+// boundary of 7.5 or more as Inf (a look that cannot stop the experiment,
+// nominal level 0); the design's finite boundary must then be at least 7.5
+// and its nominal level below 2·(1 − Φ(7.5)).
+func TestGroupSequentialGrid(t *testing.T) {
+	cases := load(t, "testdata/gs-design-grid.json")
+	if len(cases) < 90 {
+		t.Fatalf("gs-design-grid.json holds %d cases, want 90", len(cases))
+	}
+	for _, c := range cases {
 		t.Run(c.ID, func(t *testing.T) {
-			fn, got, err := runReference(c)
+			call, got, err := statscase.Eval(c.Method, c.Input)
 			if err != nil {
-				t.Fatalf("%s(%s) error: %v", fn, c.ID, err)
+				t.Fatalf("%s error: %v", call, err)
 			}
-			var want map[string]any
+			var want struct {
+				CriticalValues []any     `json:"critical_values"`
+				NominalLevels  []float64 `json:"nominal_levels"`
+				Inflation      float64   `json:"inflation"`
+			}
 			if err := json.Unmarshal(c.Expected, &want); err != nil {
 				t.Fatal(err)
 			}
-			gotJSON, err := json.Marshal(got)
-			if err != nil {
-				t.Fatalf("%s(%s) result does not encode as JSON: %v", fn, c.ID, err)
+			var design struct {
+				CriticalValues []float64 `json:"critical_values"`
+				NominalLevels  []float64 `json:"nominal_levels"`
 			}
-			var gotAny map[string]any
-			if err := json.Unmarshal(gotJSON, &gotAny); err != nil {
-				t.Fatal(err)
+			b, _ := json.Marshal(got)
+			_ = json.Unmarshal(b, &design)
+			if len(design.CriticalValues) != len(want.CriticalValues) {
+				t.Fatalf("%s.critical_values = %v, want %v", call, design.CriticalValues, want.CriticalValues)
 			}
-			tol, hasTol := want["tolerance"].(float64)
-			for key, w := range want {
-				if key == "tolerance" {
-					continue
-				}
-				g, ok := gotAny[key]
-				if !ok {
-					t.Errorf("%s(%s) has no field %q, want %v", fn, c.ID, key, w)
-					continue
-				}
-				if hasTol && key == "p_value" {
-					if d := math.Abs(g.(float64) - w.(float64)); d > tol {
-						t.Errorf("%s(%s).%s = %v, want %v ± %v", fn, c.ID, key, g, w, tol)
+			for k, w := range want.CriticalValues {
+				if w == "Inf" {
+					if design.CriticalValues[k] < 7.5 || design.NominalLevels[k] > 2*0.5*math.Erfc(7.5/math.Sqrt2) {
+						t.Errorf("%s.critical_values[%d] = %v (nominal level %v), want Inf: 7.5 or more", call, k, design.CriticalValues[k], design.NominalLevels[k])
 					}
-					continue
+					want.CriticalValues[k] = design.CriticalValues[k]
+					want.NominalLevels[k] = design.NominalLevels[k]
 				}
-				compareJSON(t, fmt.Sprintf("%s(%s).%s", fn, c.ID, key), g, w)
+			}
+			c.Expected, _ = json.Marshal(want)
+			for _, msg := range statscase.Check(c, call, got) {
+				t.Error(msg)
 			}
 		})
 	}
-	// Every method of the specification has reference cases.
-	for _, m := range []string{"welch_log", "welch_raw", "mann_whitney", "permutation", "meta_dl",
-		"ratio_delta", "kruskal", "welch_anova", "p_adjust", "bayes_normal", "power_t", "chisq_gof", "ols_factors"} {
-		if methods[m] == 0 {
-			t.Errorf("reference file has no case for %s", m)
-		}
-	}
 }
 
-// compareJSON compares decoded JSON values: numbers to a relative error of
-// 1e-6 (absolute 1e-9 near zero), the rest exactly.
-func compareJSON(t *testing.T, where string, got, want any) {
+func load(t *testing.T, path string) []statscase.Case {
 	t.Helper()
-	switch w := want.(type) {
-	case float64:
-		g, ok := got.(float64)
-		if !ok || !agrees(g, w) {
-			t.Errorf("%s = %v, want %v", where, got, w)
-		}
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			t.Errorf("%s = %v, want %v", where, got, w)
-			return
-		}
-		for i := range w {
-			compareJSON(t, fmt.Sprintf("%s[%d]", where, i), g[i], w[i])
-		}
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			t.Errorf("%s = %v, want %v", where, got, w)
-			return
-		}
-		for k := range w {
-			compareJSON(t, where+"."+k, g[k], w[k])
-		}
-	default:
-		if got != want {
-			t.Errorf("%s = %v, want %v", where, got, want)
-		}
+	cases, err := statscase.Load(path)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if len(cases) == 0 {
+		t.Fatalf("%s holds no cases", path)
+	}
+	return cases
 }
 
-// agrees is the agreement asked of every method: relative error 1e-6, or
-// absolute error 1e-9 for values near zero.
-func agrees(got, want float64) bool {
-	d := math.Abs(got - want)
-	return d <= 1e-9 || d <= 1e-6*math.Abs(want)
-}
-
-// runReference decodes a case's input, runs the method and returns the
-// function's name and a result with the field names of the case's expected.
-func runReference(c referenceCase) (string, any, error) {
-	switch c.Method {
-	case "welch_log", "welch_raw":
-		var in struct {
-			Control, Treatment []float64
-			Alpha              float64
-		}
-		mustDecode(c.Input, &in)
-		fn, f := "WelchLog", WelchLog
-		if c.Method == "welch_raw" {
-			fn, f = "WelchRaw", WelchRaw
-		}
-		r, err := f(in.Control, in.Treatment, in.Alpha)
-		return fn, map[string]float64{"statistic": r.Statistic, "df": r.DF, "p_value": r.PValue,
-			"estimate": r.Estimate, "ci_low": r.CILow, "ci_high": r.CIHigh,
-			"lift": r.Lift, "lift_ci_low": r.LiftCILow, "lift_ci_high": r.LiftCIHigh}, err
-	case "mann_whitney":
-		var in struct{ Control, Treatment []float64 }
-		mustDecode(c.Input, &in)
-		r, err := MannWhitneyU(in.Control, in.Treatment)
-		return "MannWhitneyU", map[string]float64{"statistic": r.Statistic, "p_value": r.PValue,
-			"hl_shift": r.HLShift, "prob_superiority": r.ProbSuperiority}, err
-	case "ratio_delta":
-		var in struct {
-			ControlNum   []float64 `json:"control_num"`
-			ControlDen   []float64 `json:"control_den"`
-			TreatmentNum []float64 `json:"treatment_num"`
-			TreatmentDen []float64 `json:"treatment_den"`
-			Alpha        float64
-		}
-		mustDecode(c.Input, &in)
-		r, err := RatioDelta(in.ControlNum, in.ControlDen, in.TreatmentNum, in.TreatmentDen, in.Alpha)
-		return "RatioDelta", map[string]float64{"control_rate": r.ControlRate, "treatment_rate": r.TreatmentRate,
-			"statistic": r.Statistic, "df": r.DF, "p_value": r.PValue,
-			"estimate": r.Estimate, "ci_low": r.CILow, "ci_high": r.CIHigh,
-			"lift": r.Lift, "lift_ci_low": r.LiftCILow, "lift_ci_high": r.LiftCIHigh}, err
-	case "bayes_normal":
-		var in struct{ Control, Treatment []float64 }
-		mustDecode(c.Input, &in)
-		r, err := BayesNormal(in.Control, in.Treatment)
-		return "BayesNormal", map[string]float64{"chance_to_beat": r.ChanceToBeat, "expected_loss": r.ExpectedLoss}, err
-	case "power_t":
-		var in struct{ SD, MDE, Alpha, Power float64 }
-		mustDecode(c.Input, &in)
-		r, err := PowerT(in.SD, in.MDE, in.Alpha, in.Power)
-		return "PowerT", map[string]float64{"n_exact": r.NExact, "n": float64(r.N)}, err
-	case "kruskal":
-		var in struct{ Groups [][]float64 }
-		mustDecode(c.Input, &in)
-		r, err := Kruskal(in.Groups)
-		return "Kruskal", map[string]float64{"statistic": r.Statistic, "df": r.DF, "p_value": r.PValue}, err
-	case "welch_anova":
-		var in struct{ Groups [][]float64 }
-		mustDecode(c.Input, &in)
-		r, err := WelchANOVA(in.Groups)
-		return "WelchANOVA", map[string]float64{"statistic": r.Statistic, "df1": r.DF1, "df2": r.DF2, "p_value": r.PValue}, err
-	case "p_adjust":
-		var in struct {
-			PValues []float64 `json:"p_values"`
-			Method  string
-		}
-		mustDecode(c.Input, &in)
-		r, err := PAdjust(in.PValues, in.Method)
-		return "PAdjust", map[string][]float64{"adjusted": r}, err
-	case "chisq_gof":
-		var in struct{ Counts, Weights []float64 }
-		mustDecode(c.Input, &in)
-		r, err := ChiSquareGOF(in.Counts, in.Weights)
-		return "ChiSquareGOF", map[string]float64{"statistic": r.Statistic, "df": r.DF, "p_value": r.PValue}, err
-	case "permutation":
-		var in struct {
-			Values       []float64
-			Group        []string
-			Strata       []string
-			Permutations int
-		}
-		mustDecode(c.Input, &in)
-		treated := make([]bool, len(in.Group))
-		for i, g := range in.Group {
-			treated[i] = g == "treatment"
-		}
-		r, err := PermutationTest(in.Values, treated, in.Strata, in.Permutations, 1)
-		return "PermutationTest", map[string]any{"estimate": r.Estimate, "p_value": r.PValue, "permutations": r.Permutations}, err
-	case "meta_dl":
-		var in struct {
-			Estimates      []float64
-			StandardErrors []float64 `json:"standard_errors"`
-			Alpha          float64
-		}
-		mustDecode(c.Input, &in)
-		r, err := MetaDL(in.Estimates, in.StandardErrors, in.Alpha)
-		return "MetaDL", map[string]float64{"estimate": r.Estimate, "se": r.SE, "ci_low": r.CILow, "ci_high": r.CIHigh,
-			"p_value": r.PValue, "tau2": r.Tau2, "q": r.Q, "q_df": r.QDF, "q_p_value": r.QPValue, "i2": r.I2}, err
-	case "ols_factors":
-		y, factors := olsInput(c.Input)
-		r, err := OLSFactors(y, factors)
-		return "OLSFactors", r, err
+func check(t *testing.T, c statscase.Case) {
+	t.Helper()
+	call, got, err := statscase.Eval(c.Method, c.Input)
+	if err != nil {
+		t.Fatalf("%s error: %v", call, err)
 	}
-	return c.Method, nil, fmt.Errorf("no runner for method %q", c.Method)
-}
-
-var formulaRE = regexp.MustCompile(`^\s*log1p\((\w+)\)\s*~\s*(.+)$`)
-
-// olsInput turns an ols_factors case (rows, formula, reference levels) into
-// log1p(y) and the factors.
-func olsInput(raw json.RawMessage) ([]float64, []Factor) {
-	var in struct {
-		Rows            []map[string]any
-		Formula         string
-		ReferenceLevels map[string]string `json:"reference_levels"`
-	}
-	mustDecode(raw, &in)
-	m := formulaRE.FindStringSubmatch(in.Formula)
-	if m == nil {
-		panic("unexpected formula " + in.Formula)
-	}
-	var factors []Factor
-	for _, name := range strings.Split(m[2], "+") {
-		factors = append(factors, Factor{Name: strings.TrimSpace(name), Reference: in.ReferenceLevels[strings.TrimSpace(name)]})
-	}
-	y := make([]float64, len(in.Rows))
-	for i, row := range in.Rows {
-		y[i] = math.Log1p(row[m[1]].(float64))
-		for f := range factors {
-			factors[f].Levels = append(factors[f].Levels, fmt.Sprint(row[factors[f].Name]))
-		}
-	}
-	return y, factors
-}
-
-func mustDecode(raw json.RawMessage, v any) {
-	if err := json.Unmarshal(raw, v); err != nil {
-		panic(err)
+	for _, msg := range statscase.Check(c, call, got) {
+		t.Error(msg)
 	}
 }

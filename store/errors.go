@@ -104,6 +104,7 @@ var checkFields = []experiments.FieldError{
 	{Field: "completion_rate", Message: "must be between 0 and 1"},
 	{Field: "status", Message: "is not a known status"},
 	{Field: "role", Message: "must be viewer, editor or admin"},
+	{Field: "planned_posts_per_variant", Message: "must be a positive number of posts"},
 }
 
 // invalidValue is the domain error for a check violation: input the domain should have refused.

@@ -25,6 +25,7 @@ type experimentRow struct {
 	Alpha            float64    `gorm:"column:alpha"`
 	Correction       string     `gorm:"column:correction"`
 	MDE              float64    `gorm:"column:mde"`
+	PlannedPosts     *int       `gorm:"column:planned_posts_per_variant"`
 	Factors          string     `gorm:"column:factors"` // JSON array
 	Version          int        `gorm:"column:version"`
 	CreatedAt        time.Time  `gorm:"column:created_at;autoCreateTime:false"`
@@ -51,6 +52,7 @@ func fromExperiment(e experiments.Experiment) (experimentRow, error) {
 		Alpha:            e.Alpha,
 		Correction:       e.Correction,
 		MDE:              e.MDE,
+		PlannedPosts:     e.PlannedPostsPerVariant,
 		Version:          e.Version,
 		CreatedAt:        createdAt(e.CreatedAt),
 		UpdatedAt:        createdAt(e.UpdatedAt),
@@ -75,27 +77,28 @@ func fromExperiment(e experiments.Experiment) (experimentRow, error) {
 
 func (r experimentRow) toDomain() (experiments.Experiment, error) {
 	e := experiments.Experiment{
-		ID:               r.ID,
-		WorkspaceID:      r.WorkspaceID,
-		Key:              r.Key,
-		Name:             r.Name,
-		Hypothesis:       r.Hypothesis,
-		Platform:         r.Platform,
-		Status:           experiments.Status(r.Status),
-		PrimaryMetric:    r.PrimaryMetric,
-		SecondaryMetrics: []string{},
-		RatioMetrics:     []experiments.RatioMetric{},
-		HorizonHours:     r.HorizonHours,
-		HorizonTolerance: r.HorizonTolerance,
-		Alpha:            r.Alpha,
-		Correction:       r.Correction,
-		MDE:              r.MDE,
-		Factors:          []string{},
-		Version:          r.Version,
-		CreatedAt:        r.CreatedAt.UTC(),
-		UpdatedAt:        r.UpdatedAt.UTC(),
-		StartedAt:        utcPtr(r.StartedAt),
-		ConcludedAt:      utcPtr(r.ConcludedAt),
+		ID:                     r.ID,
+		WorkspaceID:            r.WorkspaceID,
+		Key:                    r.Key,
+		Name:                   r.Name,
+		Hypothesis:             r.Hypothesis,
+		Platform:               r.Platform,
+		Status:                 experiments.Status(r.Status),
+		PrimaryMetric:          r.PrimaryMetric,
+		SecondaryMetrics:       []string{},
+		RatioMetrics:           []experiments.RatioMetric{},
+		HorizonHours:           r.HorizonHours,
+		HorizonTolerance:       r.HorizonTolerance,
+		Alpha:                  r.Alpha,
+		Correction:             r.Correction,
+		MDE:                    r.MDE,
+		Factors:                []string{},
+		PlannedPostsPerVariant: r.PlannedPosts,
+		Version:                r.Version,
+		CreatedAt:              r.CreatedAt.UTC(),
+		UpdatedAt:              r.UpdatedAt.UTC(),
+		StartedAt:              utcPtr(r.StartedAt),
+		ConcludedAt:            utcPtr(r.ConcludedAt),
 	}
 	if err := decodeJSON(&r.SecondaryMetrics, &e.SecondaryMetrics); err != nil {
 		return e, fmt.Errorf("decode secondary_metrics of experiment %s: %w", r.ID, err)
@@ -119,25 +122,26 @@ func (r experimentRow) toDomain() (experiments.Experiment, error) {
 // creation time.
 func (r experimentRow) mutable() map[string]any {
 	return map[string]any{
-		"key":               r.Key,
-		"name":              r.Name,
-		"hypothesis":        r.Hypothesis,
-		"platform":          r.Platform,
-		"status":            r.Status,
-		"primary_metric":    r.PrimaryMetric,
-		"secondary_metrics": r.SecondaryMetrics,
-		"ratio_metrics":     r.RatioMetrics,
-		"horizon_hours":     r.HorizonHours,
-		"horizon_tolerance": r.HorizonTolerance,
-		"alpha":             r.Alpha,
-		"correction":        r.Correction,
-		"mde":               r.MDE,
-		"factors":           r.Factors,
-		"version":           r.Version,
-		"updated_at":        r.UpdatedAt,
-		"started_at":        r.StartedAt,
-		"concluded_at":      r.ConcludedAt,
-		"decision":          r.Decision,
+		"key":                       r.Key,
+		"name":                      r.Name,
+		"hypothesis":                r.Hypothesis,
+		"platform":                  r.Platform,
+		"status":                    r.Status,
+		"primary_metric":            r.PrimaryMetric,
+		"secondary_metrics":         r.SecondaryMetrics,
+		"ratio_metrics":             r.RatioMetrics,
+		"horizon_hours":             r.HorizonHours,
+		"horizon_tolerance":         r.HorizonTolerance,
+		"alpha":                     r.Alpha,
+		"correction":                r.Correction,
+		"mde":                       r.MDE,
+		"planned_posts_per_variant": r.PlannedPosts,
+		"factors":                   r.Factors,
+		"version":                   r.Version,
+		"updated_at":                r.UpdatedAt,
+		"started_at":                r.StartedAt,
+		"concluded_at":              r.ConcludedAt,
+		"decision":                  r.Decision,
 	}
 }
 

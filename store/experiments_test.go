@@ -52,6 +52,7 @@ func TestExperiments(t *testing.T) {
 			u.Status = experiments.StatusConcluded
 			u.SecondaryMetrics = nil
 			u.Factors = []string{"post_time", "format"}
+			u.PlannedPostsPerVariant = ptr(584)
 			u.Version = 2
 			u.UpdatedAt = at(48)
 			u.StartedAt = ptr(at(1))
@@ -71,6 +72,7 @@ func TestExperiments(t *testing.T) {
 			})
 
 			u.Decision, u.StartedAt, u.ConcludedAt, u.Status = nil, nil, nil, experiments.StatusDraft
+			u.PlannedPostsPerVariant = nil
 			inTx(t, db, func(tx experiments.Tx) error { return tx.UpdateExperiment(u) })
 			inTx(t, db, func(tx experiments.Tx) error {
 				got, err := tx.GetExperiment(ws.ID, e.ID, false)
@@ -169,7 +171,7 @@ func TestDeleteExperimentWithPosts(t *testing.T) {
 		w := seedWorld(t, db)
 		p := seedPost(t, db, w.treatment, "1")
 		inTx(t, db, func(tx experiments.Tx) error {
-			return upsert(tx, []experiments.Snapshot{{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: at(24), Views: ptr(int64(10))}})
+			return upsert(tx, []experiments.Snapshot{{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: at(24), Metrics: experiments.Metrics{Views: ptr(int64(10))}}})
 		})
 		inTx(t, db, func(tx experiments.Tx) error { return tx.DeleteExperiment(w.ws.ID, w.exp.ID) })
 		inTx(t, db, func(tx experiments.Tx) error {

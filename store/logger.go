@@ -32,7 +32,10 @@ func (l queryLogger) Error(ctx context.Context, msg string, args ...any) {
 	l.log.ErrorContext(ctx, fmt.Sprintf(msg, args...))
 }
 
+// Trace runs after every statement; it also tells the transaction's watchdog that the database
+// has answered.
 func (l queryLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), _ error) {
+	kickWatchdog(ctx)
 	elapsed := time.Since(begin)
 	if elapsed < l.slow {
 		return

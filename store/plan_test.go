@@ -49,7 +49,7 @@ func TestLatestValues(t *testing.T) {
 			{"ifrc_es", "views", []float64{3000}},
 			{"nobody", "views", nil},
 			{"", "likes", []float64{0, 5}},
-			{"", "engagements", []float64{8}}, // p2 lacks saves: unknown, not 0
+			{"", "engagements", []float64{0, 8}}, // p2 lacks saves: the sum of the parts it has (SPEC §1)
 			{"", "custom.clicks", []float64{2.5, 7}},
 			{"", "custom.duets", nil},
 		}
@@ -145,7 +145,7 @@ func TestEngagementsNearTheBigintLimit(t *testing.T) {
 		p := seedPost(t, db, w.control, "big")
 		big := int64(9e18)
 		s := experiments.Snapshot{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: at(24),
-			Likes: &big, Comments: &big, Shares: &big, Saves: &big}
+			Metrics: experiments.Metrics{Likes: &big, Comments: &big, Shares: &big, Saves: &big}}
 		inTx(t, db, func(tx experiments.Tx) error { return upsert(tx, []experiments.Snapshot{s}) })
 		var got []float64
 		inTx(t, db, func(tx experiments.Tx) (err error) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -139,6 +140,12 @@ func (t *tx) InsertPost(p experiments.Post) error {
 
 // InsertPosts creates many posts with multi-row statements.
 func (t *tx) InsertPosts(posts []experiments.Post) error {
+	// In key order, so that two imports creating the same posts take their locks on the
+	// unique index in the same order and queue instead of deadlocking.
+	posts = slices.Clone(posts)
+	slices.SortFunc(posts, func(a, b experiments.Post) int {
+		return cmp.Or(strings.Compare(a.Platform, b.Platform), strings.Compare(a.ExternalID, b.ExternalID))
+	})
 	rows := make([]postRow, len(posts))
 	for i, p := range posts {
 		var err error

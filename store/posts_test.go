@@ -157,7 +157,7 @@ func TestPosts(t *testing.T) {
 
 		t.Run("delete", func(t *testing.T) {
 			inTx(t, db, func(tx experiments.Tx) error {
-				return upsert(tx, []experiments.Snapshot{{PostID: p2.ID, WorkspaceID: w.ws.ID, ObservedAt: at(1), Views: ptr(int64(1))}})
+				return upsert(tx, []experiments.Snapshot{{PostID: p2.ID, WorkspaceID: w.ws.ID, ObservedAt: at(1), Metrics: experiments.Metrics{Views: ptr(int64(1))}}})
 			})
 			inTx(t, db, func(tx experiments.Tx) error { return tx.DeletePost(w.ws.ID, p2.ID) })
 			inTx(t, db, func(tx experiments.Tx) error {

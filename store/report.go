@@ -30,7 +30,7 @@ func (t *tx) HorizonSnapshots(workspaceID string, q experiments.HorizonQuery) (e
 	if t.dialect == DialectPostgres {
 		return t.horizonLateral(workspaceID, q)
 	}
-	posts, index, err := t.horizonPosts(workspaceID, q.ExperimentID)
+	posts, index, err := t.horizonPosts(workspaceID, q)
 	if err != nil {
 		return experiments.HorizonData{}, err
 	}
@@ -62,8 +62,8 @@ func (t *tx) horizonLateral(workspaceID string, q experiments.HorizonQuery) (exp
 	// Sized first (an index-only count), the lists are filled without copying 100,000 posts
 	// over and over as they grow.
 	var count int64
-	if err := t.db.Raw("SELECT count(*) FROM posts WHERE experiment_id = ? AND workspace_id = ?",
-		q.ExperimentID, workspaceID).Scan(&count).Error; err != nil {
+	scope, scopeArgs := horizonScope(workspaceID, q)
+	if err := t.db.Raw("SELECT count(*) FROM posts p WHERE "+scope, scopeArgs...).Scan(&count).Error; err != nil {
 		return data, fmt.Errorf("horizon snapshots: count posts: %w", err)
 	}
 	data.Posts = make([]experiments.HorizonPost, 0, count)
@@ -134,19 +134,30 @@ func lateralQuery(workspaceID string, q experiments.HorizonQuery) (string, []any
 			args = append(args, exprArgs...)
 		}
 	}
-	args = append(args, workspaceID, q.ExperimentID)
+	scope, scopeArgs := horizonScope(workspaceID, q)
+	args = append(args, scopeArgs...)
 	query := `SELECT p.id, p.variant_id, p.account, p.posted_at, p.posted_offset, p.timezone, p.logged_in_draft, ` +
 		strings.Join(cols, ", ") + `
 FROM posts p
 ` + strings.Join(joins, "\n") + `
-WHERE p.workspace_id = ? AND p.experiment_id = ?`
+WHERE ` + scope
 	return query, args
 }
 
-// horizonPosts lists the experiment's posts, and where each id is in the list.
-func (t *tx) horizonPosts(workspaceID, experimentID string) ([]experiments.HorizonPost, map[string]int, error) {
-	rows, err := t.db.Raw(`SELECT id, variant_id, account, posted_at, posted_offset, timezone, logged_in_draft
-		FROM posts WHERE workspace_id = ? AND experiment_id = ?`, workspaceID, experimentID).Rows()
+// horizonScope is the condition on posts p that picks the posts of a HorizonQuery: the
+// experiment's, or, without one, the workspace's posts on a platform published before a time.
+func horizonScope(workspaceID string, q experiments.HorizonQuery) (string, []any) {
+	if q.ExperimentID != "" {
+		return "p.workspace_id = ? AND p.experiment_id = ?", []any{workspaceID, q.ExperimentID}
+	}
+	return "p.workspace_id = ? AND p.platform = ? AND p.posted_at < ?", []any{workspaceID, q.Platform, dbTime(q.PostedBefore)}
+}
+
+// horizonPosts lists the query's posts, and where each id is in the list.
+func (t *tx) horizonPosts(workspaceID string, q experiments.HorizonQuery) ([]experiments.HorizonPost, map[string]int, error) {
+	scope, scopeArgs := horizonScope(workspaceID, q)
+	rows, err := t.db.Raw(`SELECT p.id, p.variant_id, p.account, p.posted_at, p.posted_offset, p.timezone, p.logged_in_draft
+		FROM posts p WHERE `+scope, scopeArgs...).Rows()
 	if err != nil {
 		return nil, nil, fmt.Errorf("horizon posts: %w", err)
 	}
@@ -202,7 +213,8 @@ func windowQuery(workspaceID string, q experiments.HorizonQuery) (string, []any)
 		roleArgs = append(roleArgs, exprArgs...)
 	}
 	args = append(args, roleArgs...)
-	args = append(args, workspaceID, q.ExperimentID)
+	scope, scopeArgs := horizonScope(workspaceID, q)
+	args = append(args, scopeArgs...)
 	cols := make([]string, len(q.Values))
 	for k := range cols {
 		cols[k] = fmt.Sprintf("x.v%d", k)
@@ -212,7 +224,7 @@ FROM (
 	SELECT s.post_id, s.observed_at, ` + strings.Join(values, ", ") + `,
 		` + strings.Join(roles, "\n\t\t+ ") + ` AS roles
 	FROM posts p JOIN snapshots s ON s.post_id = p.id
-	WHERE p.workspace_id = ? AND p.experiment_id = ?
+	WHERE ` + scope + `
 	WINDOW w AS (PARTITION BY s.post_id)
 ) x
 WHERE x.roles <> 0`
@@ -220,8 +232,9 @@ WHERE x.roles <> 0`
 }
 
 // valueExpr is the SQL of one value of a snapshot s, as a double, NULL when unknown (for
-// engagements, when any of its parts is). Names are checked by the domain; custom names are
-// bound as parameters all the same.
+// engagements, the sum of the parts it has, NULL only when it has none; SnapshotPresence is 1
+// in every snapshot). Names are checked by the domain; custom names are bound as parameters
+// all the same.
 func valueExpr(dialect, name string) (string, []any) {
 	real := "double precision"
 	if dialect == DialectSQLite {
@@ -233,25 +246,28 @@ func valueExpr(dialect, name string) (string, []any) {
 		}
 		return "CAST(CAST(s.custom AS jsonb) ->> ? AS double precision)", []any{custom}
 	}
+	if name == experiments.SnapshotPresence {
+		return "CAST(1 AS " + real + ")", nil
+	}
 	if name == "engagements" {
 		// Summed as doubles: four counts near the BIGINT limit would overflow the sum.
-		parts := make([]string, 4)
-		for i, c := range []string{"likes", "comments", "shares", "saves"} {
-			parts[i] = "CAST(s." + c + " AS " + real + ")"
+		parts := make([]string, len(experiments.EngagementParts))
+		none := make([]string, len(experiments.EngagementParts))
+		for i, c := range experiments.EngagementParts {
+			parts[i] = "COALESCE(CAST(s." + c + " AS " + real + "), 0)"
+			none[i] = "s." + c + " IS NULL"
 		}
-		return "(" + strings.Join(parts, " + ") + ")", nil
+		return "(CASE WHEN " + strings.Join(none, " AND ") + " THEN NULL ELSE " + strings.Join(parts, " + ") + " END)", nil
 	}
 	return "CAST(s." + snapshotColumn(name) + " AS " + real + ")", nil
 }
 
 // snapshotColumn returns the column of a built-in metric; the name is one the domain has
-// checked against experiments.CountMetrics and MeanMetrics, so a name that is not a column
-// is a programming error.
+// checked against experiments.SnapshotMetrics, so a name that is not a column is a
+// programming error.
 func snapshotColumn(name string) string {
-	for _, c := range snapshotColumns[3:] {
-		if c == name && c != "custom" {
-			return c
-		}
+	if sm, ok := experiments.SnapshotMetricByName(name); ok {
+		return sm.Name
 	}
 	panic(fmt.Sprintf("store: %q is not a snapshot metric column", name))
 }

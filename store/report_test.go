@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"postlab/experiments"
+	"postlab/report"
 	"postlab/store"
 	"postlab/store/storetest"
 )
@@ -33,7 +34,7 @@ func TestHorizonSnapshots(t *testing.T) {
 		otherPost := seedPost(t, db, seedVariant(t, db, other, "x", true), "4")
 		us := time.Microsecond
 		snap := func(p experiments.Post, d time.Duration, views, likes *int64, custom map[string]float64) experiments.Snapshot {
-			s := experiments.Snapshot{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: p.PostedAt.Add(d), Views: views, Likes: likes,
+			s := experiments.Snapshot{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: p.PostedAt.Add(d), Metrics: experiments.Metrics{Views: views, Likes: likes},
 				Custom: custom}
 			if likes != nil {
 				s.Comments, s.Shares, s.Saves = ptr(int64(1)), ptr(int64(2)), ptr(int64(3))
@@ -176,10 +177,10 @@ func BenchmarkReport(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			svc := experiments.NewService(db, nil)
+			svc := report.NewService(db, nil)
 			report := func() {
 				p := experiments.Principal{WorkspaceID: w.ws.ID, Role: experiments.RoleViewer}
-				r, err := svc.Report(ctx, p, w.exp.ID, experiments.ReportOptions{})
+				r, err := svc.Report(ctx, p, w.exp.ID, report.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}

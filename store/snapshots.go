@@ -1,67 +1,48 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"postlab/experiments"
 )
 
-// snapshotRow is one snapshot. A nil metric is NULL: unknown, never 0.
+// snapshotRow is one snapshot. A nil metric is NULL: unknown, never 0. The built-in metrics
+// are columns named as in experiments.SnapshotMetrics (GORM's snake_case of Metrics' fields).
 type snapshotRow struct {
-	PostID           string    `gorm:"column:post_id;primaryKey"`
-	WorkspaceID      string    `gorm:"column:workspace_id"`
-	ObservedAt       time.Time `gorm:"column:observed_at;primaryKey"`
-	Views            *int64    `gorm:"column:views"`
-	Reach            *int64    `gorm:"column:reach"`
-	Likes            *int64    `gorm:"column:likes"`
-	Comments         *int64    `gorm:"column:comments"`
-	Shares           *int64    `gorm:"column:shares"`
-	Saves            *int64    `gorm:"column:saves"`
-	FollowersGained  *int64    `gorm:"column:followers_gained"`
-	ProfileViews     *int64    `gorm:"column:profile_views"`
-	WatchTimeSeconds *float64  `gorm:"column:watch_time_seconds"`
-	AvgWatchSeconds  *float64  `gorm:"column:avg_watch_seconds"`
-	CompletionRate   *float64  `gorm:"column:completion_rate"`
-	Custom           *string   `gorm:"column:custom"` // JSON object
+	PostID      string    `gorm:"column:post_id;primaryKey"`
+	WorkspaceID string    `gorm:"column:workspace_id"`
+	ObservedAt  time.Time `gorm:"column:observed_at;primaryKey"`
+	experiments.Metrics
+	Custom *string `gorm:"column:custom"` // JSON object
 }
 
 func (snapshotRow) TableName() string { return "snapshots" }
 
 // snapshotColumns are the columns UpsertSnapshots writes, in the order of values; all after
 // the key (post_id, workspace_id, observed_at) are replaced when the snapshot exists.
-var snapshotColumns = []string{
-	"post_id", "workspace_id", "observed_at",
-	"views", "reach", "likes", "comments", "shares", "saves", "followers_gained", "profile_views",
-	"watch_time_seconds", "avg_watch_seconds", "completion_rate", "custom",
-}
+var snapshotColumns = func() []string {
+	cols := []string{"post_id", "workspace_id", "observed_at"}
+	for _, sm := range experiments.SnapshotMetrics {
+		cols = append(cols, sm.Name)
+	}
+	return append(cols, "custom")
+}()
 
 func (r *snapshotRow) values() []any {
-	return []any{
-		r.PostID, r.WorkspaceID, r.ObservedAt,
-		r.Views, r.Reach, r.Likes, r.Comments, r.Shares, r.Saves, r.FollowersGained, r.ProfileViews,
-		r.WatchTimeSeconds, r.AvgWatchSeconds, r.CompletionRate, r.Custom,
+	out := make([]any, 0, len(snapshotColumns))
+	out = append(out, r.PostID, r.WorkspaceID, r.ObservedAt)
+	for _, sm := range experiments.SnapshotMetrics {
+		out = append(out, sm.Stored(&r.Metrics))
 	}
+	return append(out, r.Custom)
 }
 
 func fromSnapshot(s experiments.Snapshot) (snapshotRow, error) {
-	row := snapshotRow{
-		PostID:           s.PostID,
-		WorkspaceID:      s.WorkspaceID,
-		ObservedAt:       dbTime(s.ObservedAt),
-		Views:            s.Views,
-		Reach:            s.Reach,
-		Likes:            s.Likes,
-		Comments:         s.Comments,
-		Shares:           s.Shares,
-		Saves:            s.Saves,
-		FollowersGained:  s.FollowersGained,
-		ProfileViews:     s.ProfileViews,
-		WatchTimeSeconds: s.WatchTimeSeconds,
-		AvgWatchSeconds:  s.AvgWatchSeconds,
-		CompletionRate:   s.CompletionRate,
-	}
+	row := snapshotRow{PostID: s.PostID, WorkspaceID: s.WorkspaceID, ObservedAt: dbTime(s.ObservedAt), Metrics: s.Metrics}
 	if len(s.Custom) > 0 {
 		var err error
 		if row.Custom, err = encodeNullJSON(s.Custom); err != nil {
@@ -72,22 +53,7 @@ func fromSnapshot(s experiments.Snapshot) (snapshotRow, error) {
 }
 
 func (r snapshotRow) toDomain() (experiments.Snapshot, error) {
-	s := experiments.Snapshot{
-		PostID:           r.PostID,
-		WorkspaceID:      r.WorkspaceID,
-		ObservedAt:       r.ObservedAt.UTC(),
-		Views:            r.Views,
-		Reach:            r.Reach,
-		Likes:            r.Likes,
-		Comments:         r.Comments,
-		Shares:           r.Shares,
-		Saves:            r.Saves,
-		FollowersGained:  r.FollowersGained,
-		ProfileViews:     r.ProfileViews,
-		WatchTimeSeconds: r.WatchTimeSeconds,
-		AvgWatchSeconds:  r.AvgWatchSeconds,
-		CompletionRate:   r.CompletionRate,
-	}
+	s := experiments.Snapshot{PostID: r.PostID, WorkspaceID: r.WorkspaceID, ObservedAt: r.ObservedAt.UTC(), Metrics: r.Metrics}
 	if err := decodeJSON(r.Custom, &s.Custom); err != nil {
 		return s, fmt.Errorf("decode custom metrics of post %s: %w", r.PostID, err)
 	}
@@ -143,8 +109,8 @@ func snapshotsPerStatement(dialect string) int {
 	return min(rows, maxParams(dialect)/len(snapshotColumns))
 }
 
-// snapshotRows converts ss to rows, keeping only the last snapshot at each (post, instant):
-// PostgreSQL refuses a statement that would update the same row twice.
+// snapshotRows converts ss to rows, keeping only the last snapshot at each (post, instant)
+// (PostgreSQL refuses a statement that would update the same row twice), sorted by that key.
 func snapshotRows(ss []experiments.Snapshot) ([]snapshotRow, error) {
 	type key struct {
 		post string
@@ -165,6 +131,12 @@ func snapshotRows(ss []experiments.Snapshot) ([]snapshotRow, error) {
 		index[k] = len(rows)
 		rows = append(rows, row)
 	}
+	// Rows in key order: two transactions that upsert the same snapshots (and lock the same
+	// posts through the foreign key) take their locks in the same order, so they queue
+	// instead of deadlocking.
+	slices.SortFunc(rows, func(a, b snapshotRow) int {
+		return cmp.Or(strings.Compare(a.PostID, b.PostID), a.ObservedAt.Compare(b.ObservedAt))
+	})
 	return rows, nil
 }
 

@@ -18,13 +18,13 @@ func TestSnapshots(t *testing.T) {
 		w := seedWorld(t, db)
 		p := seedPost(t, db, w.control, "1")
 		snap := func(hours int, views int64) experiments.Snapshot {
-			return experiments.Snapshot{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: at(hours), Views: ptr(views)}
+			return experiments.Snapshot{PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: at(hours), Metrics: experiments.Metrics{Views: ptr(views)}}
 		}
 		full := experiments.Snapshot{
 			PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: at(24),
-			Views: ptr(int64(10234)), Reach: ptr(int64(9000)), Likes: ptr(int64(801)), Comments: ptr(int64(0)),
-			Shares: ptr(int64(96)), Saves: ptr(int64(12)), FollowersGained: ptr(int64(3)), ProfileViews: ptr(int64(40)),
-			WatchTimeSeconds: ptr(51170.5), AvgWatchSeconds: ptr(5.0), CompletionRate: ptr(0.0),
+			Metrics: experiments.Metrics{Views: ptr(int64(10234)), Reach: ptr(int64(9000)), Likes: ptr(int64(801)),
+				Comments: ptr(int64(0)), Shares: ptr(int64(96)), Saves: ptr(int64(12)), FollowersGained: ptr(int64(3)),
+				ProfileViews: ptr(int64(40)), WatchTimeSeconds: ptr(51170.5), AvgWatchSeconds: ptr(5.0), CompletionRate: ptr(0.0)},
 			Custom: map[string]float64{"duets": 4, "stitches": 0.5},
 		}
 		inTx(t, db, func(tx experiments.Tx) error {
@@ -77,7 +77,7 @@ func TestSnapshots(t *testing.T) {
 			// The same instant in another zone is the same snapshot.
 			again := experiments.Snapshot{
 				PostID: p.ID, WorkspaceID: w.ws.ID, ObservedAt: at(24).In(time.FixedZone("", 9*3600)),
-				Views: ptr(int64(11000)), Likes: ptr(int64(900)),
+				Metrics: experiments.Metrics{Views: ptr(int64(11000)), Likes: ptr(int64(900))},
 			}
 			inTx(t, db, func(tx experiments.Tx) error {
 				// Within one call the last one wins.
@@ -107,8 +107,8 @@ func TestSnapshots(t *testing.T) {
 			// such a batch is written.
 			bp := seedPost(t, db, b.control, "b1")
 			for _, bad := range []experiments.Snapshot{
-				{PostID: p.ID, WorkspaceID: b.ws.ID, ObservedAt: at(2), Views: ptr(int64(5))},
-				{PostID: newID(), WorkspaceID: b.ws.ID, ObservedAt: at(2), Views: ptr(int64(5))},
+				{PostID: p.ID, WorkspaceID: b.ws.ID, ObservedAt: at(2), Metrics: experiments.Metrics{Views: ptr(int64(5))}},
+				{PostID: newID(), WorkspaceID: b.ws.ID, ObservedAt: at(2), Metrics: experiments.Metrics{Views: ptr(int64(5))}},
 			} {
 				batch := []experiments.Snapshot{{PostID: bp.ID, WorkspaceID: b.ws.ID, ObservedAt: at(2)}, bad}
 				err := txErr(db, func(tx experiments.Tx) error { return upsert(tx, batch) })
@@ -143,7 +143,7 @@ func snapshotBatch(workspaceID string, posts []experiments.Post, n int, base int
 		p := posts[i%len(posts)]
 		ss[i] = experiments.Snapshot{
 			PostID: p.ID, WorkspaceID: workspaceID, ObservedAt: at(i / len(posts)),
-			Views: ptr(base + int64(i)), Likes: ptr(int64(i % 7)), CompletionRate: ptr(0.5),
+			Metrics: experiments.Metrics{Views: ptr(base + int64(i)), Likes: ptr(int64(i % 7)), CompletionRate: ptr(0.5)},
 		}
 		if i%3 == 0 {
 			ss[i].Likes = nil

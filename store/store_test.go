@@ -1,9 +1,11 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"postlab/experiments"
 	"postlab/store"
+	"postlab/store/storetest"
 )
 
 func TestMigrateTwice(t *testing.T) {
@@ -28,14 +31,75 @@ func TestMigrateTwice(t *testing.T) {
 }
 
 func TestPingAndDialect(t *testing.T) {
-	eachDialect(t, func(t *testing.T, db *store.DB) {
-		if err := db.Ping(context.Background()); err != nil {
-			t.Errorf("Ping() = %v, want nil", err)
+	for _, d := range storetest.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t, d)
+			if err := db.Ping(context.Background()); err != nil {
+				t.Errorf("Ping() = %v, want nil", err)
+			}
+			if got := db.Dialect(); got != d {
+				t.Errorf("Dialect() = %q, want %q", got, d)
+			}
+		})
+	}
+}
+
+func TestParseDatabaseURL(t *testing.T) {
+	for _, c := range []struct{ in, dialect, dsn string }{
+		{"", store.DialectSQLite, store.DefaultSQLitePath},
+		{"postgres://u@h:5432/db?sslmode=disable", store.DialectPostgres, "postgres://u@h:5432/db?sslmode=disable"},
+		{"PostgreSQL://h/db", store.DialectPostgres, "PostgreSQL://h/db"},
+		{"host=/var/run/postgresql dbname=postlab", store.DialectPostgres, "host=/var/run/postgresql dbname=postlab"},
+		{" dbname = postlab user=postgres", store.DialectPostgres, " dbname = postlab user=postgres"},
+		{"./data/postlab.db", store.DialectSQLite, "./data/postlab.db"},
+		{"/srv/postlab.db", store.DialectSQLite, "/srv/postlab.db"},
+		{"sqlite:///srv/postlab.db", store.DialectSQLite, "/srv/postlab.db"},
+		{"sqlite://./postlab.db", store.DialectSQLite, "./postlab.db"},
+		{"file:postlab.db?cache=shared", store.DialectSQLite, "file:postlab.db?cache=shared"},
+		{"backup:2026.db", store.DialectSQLite, "backup:2026.db"},
+	} {
+		dialect, dsn, err := store.ParseDatabaseURL(c.in)
+		if err != nil || dialect != c.dialect || dsn != c.dsn {
+			t.Errorf("ParseDatabaseURL(%q) = %q, %q, %v; want %q, %q, nil", c.in, dialect, dsn, err, c.dialect, c.dsn)
 		}
-		if got := db.Dialect(); got != store.DialectPostgres && got != store.DialectSQLite {
-			t.Errorf("Dialect() = %q, want postgres or sqlite", got)
+	}
+	for _, in := range []string{"postgress://h/db", "postgre://h/db", "postgres:h/db", "mysql://h/db",
+		"http://h/db", "sqlite:postlab.db", "sqlit://postlab.db", "pg://h/db"} {
+		if dialect, dsn, err := store.ParseDatabaseURL(in); err == nil {
+			t.Errorf("ParseDatabaseURL(%q) = %q, %q, nil; want an error", in, dialect, dsn)
 		}
-	})
+	}
+}
+
+// TestOpenMistypedURLCreatesNothing: a typo in the scheme must not leave an SQLite file behind.
+func TestOpenMistypedURLCreatesNothing(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if db, err := store.Open(context.Background(), "postgress://postgres@127.0.0.1/test", nil); err == nil {
+		db.Close()
+		t.Fatal("Open(postgress://…) = nil error, want one")
+	}
+	if entries, _ := os.ReadDir("."); len(entries) > 0 {
+		t.Errorf("Open(postgress://…) left %v in the working folder", entries)
+	}
+}
+
+// TestOpenLibpqKeywordForm reaches the test server through libpq's keyword form.
+func TestOpenLibpqKeywordForm(t *testing.T) {
+	u, err := url.Parse(storetest.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := fmt.Sprintf("host=%s port=%s user=%s dbname=%s sslmode=disable",
+		u.Hostname(), cmp.Or(u.Port(), "5432"), u.User.Username(), strings.TrimPrefix(u.Path, "/"))
+	db, err := store.Open(context.Background(), dsn, nil)
+	if err != nil {
+		t.Fatalf("Open(%q) = %v", dsn, err)
+	}
+	defer db.Close()
+	if got := db.Dialect(); got != store.DialectPostgres {
+		t.Errorf("Open(%q).Dialect() = %q, want postgres", dsn, got)
+	}
 }
 
 func TestOpenDefaultsToSQLiteFile(t *testing.T) {

@@ -52,6 +52,19 @@ func (t *tx) WorkspaceByName(name string) (experiments.Workspace, error) {
 	return row.toDomain(), nil
 }
 
+// ListWorkspaces lists every workspace, oldest first. There are few: no pagination.
+func (t *tx) ListWorkspaces() ([]experiments.Workspace, error) {
+	var rows []workspaceRow
+	if err := t.db.Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list workspaces: %w", err)
+	}
+	out := make([]experiments.Workspace, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out, nil
+}
+
 func (t *tx) CountWorkspaces() (int64, error) {
 	var n int64
 	if err := t.db.Model(&workspaceRow{}).Count(&n).Error; err != nil {

@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"context"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -109,6 +111,55 @@ func TestAPIKeys(t *testing.T) {
 			wantCode(t, txErr(db, func(tx experiments.Tx) error { return tx.CreateAPIKey(bad) }), experiments.EINVALID)
 			orphan := experiments.APIKey{ID: newID(), WorkspaceID: newID(), Role: experiments.RoleViewer, Hash: newID()}
 			wantCode(t, txErr(db, func(tx experiments.Tx) error { return tx.CreateAPIKey(orphan) }), experiments.ENOTFOUND)
+		})
+	})
+}
+
+// Instances starting together on an empty database bootstrap it once: one creates the first
+// workspace and its admin key, the others find it made and carry on without an error.
+func TestBootstrapConcurrently(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		svc := experiments.NewService(db, nil, nil, nil)
+		const instances = 8
+		var wg sync.WaitGroup
+		created := make(chan string, instances)
+		errs := make(chan error, instances)
+		start := make(chan struct{})
+		for range instances {
+			wg.Go(func() {
+				<-start
+				_, secret, ok, err := svc.Bootstrap(context.Background(), "default")
+				if err != nil {
+					errs <- err
+				}
+				if ok {
+					created <- secret
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(created)
+		close(errs)
+		for err := range errs {
+			t.Errorf("Bootstrap() = %v, want nil for every instance", err)
+		}
+		var secrets []string
+		for s := range created {
+			secrets = append(secrets, s)
+		}
+		if len(secrets) != 1 || secrets[0] == "" {
+			t.Fatalf("%d instances created the workspace (%d keys), want exactly 1", len(secrets), len(secrets))
+		}
+		if _, err := svc.Authenticate(context.Background(), secrets[0]); err != nil {
+			t.Errorf("the one admin key printed does not work: %v", err)
+		}
+		inTx(t, db, func(tx experiments.Tx) error {
+			n, err := tx.CountWorkspaces()
+			if n != 1 {
+				t.Errorf("workspaces after concurrent bootstrap = %d, want 1", n)
+			}
+			return err
 		})
 	})
 }

@@ -11,8 +11,12 @@
 #
 # The report is asked at "now" = 2026-10-01T12:00:00Z with the experiment's settings:
 # horizon 24 h, tolerance 0.25, alpha 0.05, Holm, mde 0.2, factors hashtags and format.
-# Only base R (stats) is used. The permutation p-value and chance_to_be_best are Monte Carlo
-# estimates: the test compares them within a stated absolute tolerance.
+# The comparisons follow SPEC §3.1 (outcome per post, paired accounts, Welch or Lin's estimator
+# by estimatr::lm_lin, posts_needed by power_gs with rpact's inflation); the experiment has no
+# plan (it is decided as before plans, warning "unplanned"). The permutation p-value and
+# chance_to_be_best are Monte Carlo estimates: the test compares them within a stated absolute
+# tolerance.
+suppressPackageStartupMessages({ library(estimatr); library(rpact) })
 
 set.seed(20260914)
 now <- as.POSIXct("2026-10-01 12:00:00", tz = "UTC")
@@ -176,7 +180,49 @@ describe <- function(m, x, ratio = NULL, count = FALSE) {
     if (!is.null(ratio)) put(paste0(base, ".rate"), sum(ratio$num[ok]) / sum(ratio$den[ok]))
   }
 }
-decide <- function(padj, lift) if (padj < alpha && lift > 0) "better" else if (padj < alpha && lift < 0) "worse" else "inconclusive"
+decide <- function(padj, est) if (padj < alpha && est > 0) "better" else if (padj < alpha && est < 0) "worse" else "inconclusive"
+
+# SPEC §3.1's comparison of a treatment with the control on the outcome g: within the accounts
+# with at least 2 posts of each variant, Welch in one, lm_lin (HC2) across several. kind is
+# "count" (g = log1p(y)), "ratio" or "mean" (g as given).
+compare31 <- function(ga, acct_a, gb, acct_b, kind) {
+  paired <- sort(intersect(names(which(table(acct_a) >= 2)), names(which(table(acct_b) >= 2))))
+  ia <- acct_a %in% paired; ib <- acct_b %in% paired
+  a <- ga[ia]; b <- gb[ib]
+  d <- data.frame(g = c(a, b), treat = c(rep(0, length(a)), rep(1, length(b))), account = c(acct_a[ia], acct_b[ib]))
+  scale <- c(count = "log", ratio = "rate", mean = "raw")[[kind]]
+  r <- list(n_excluded = sum(!ia) + sum(!ib), n_a = length(a), n_b = length(b))
+  if (length(paired) == 1) {
+    tt <- t.test(b, a)
+    r$method <- paste0("welch_", scale); r$est <- unname(tt$estimate[1] - tt$estimate[2])
+    r$ci <- tt$conf.int; r$stat <- unname(tt$statistic); r$df <- unname(tt$parameter); r$p <- tt$p.value
+    ma <- mean(a); mb <- mean(b)
+    r$lift <- mb / ma - 1; lse <- sqrt(var(b) / (length(b) * ma^2) + mb^2 * var(a) / (length(a) * ma^4))
+    r$lift_ci <- r$lift + c(-1, 1) * qt(1 - alpha / 2, r$df) * lse
+    r$sd <- sigma(lm(g ~ factor(treat), data = d))
+  } else {
+    f <- lm_lin(g ~ treat, covariates = ~ account, data = d, se_type = "HC2", alpha = alpha)
+    r$method <- paste0("lin_", scale); r$est <- unname(f$coefficients["treat"])
+    r$ci <- c(f$conf.low["treat"], f$conf.high["treat"]); r$stat <- unname(f$statistic["treat"])
+    r$df <- unname(f$df["treat"]); r$p <- unname(f$p.value["treat"])
+    r$lift <- r$est / mean(a); r$lift_ci <- sort(r$ci / mean(a))
+    r$sd <- sigma(lm(g ~ factor(treat) + account, data = d))
+  }
+  if (kind == "count") { r$lift <- exp(r$est) - 1; r$lift_ci <- exp(r$ci) - 1 }
+  r
+}
+put31 <- function(base, r, padj) {
+  put(paste0(base, ".method"), r$method); put(paste0(base, ".n_excluded"), r$n_excluded)
+  put(paste0(base, ".estimate"), r$est); put(paste0(base, ".ci_low"), r$ci[1]); put(paste0(base, ".ci_high"), r$ci[2])
+  put(paste0(base, ".lift"), r$lift); put(paste0(base, ".lift_ci_low"), r$lift_ci[1]); put(paste0(base, ".lift_ci_high"), r$lift_ci[2])
+  put(paste0(base, ".statistic"), r$stat); put(paste0(base, ".df"), r$df)
+  put(paste0(base, ".p_value"), r$p); put(paste0(base, ".p_adjusted"), padj)
+  put(paste0(base, ".decision"), decide(padj, r$est)); put(paste0(base, ".decision_final"), FALSE)
+}
+# power_gs: each of the 2 treatments against the control at alpha / 2, over 4 looks.
+gs_inflation <- getDesignCharacteristics(getDesignGroupSequential(kMax = 4, alpha = alpha / 2, sided = 2,
+  typeOfDesign = "asOF", informationRates = (1:4) / 4))$inflationFactor
+power_gs <- function(sd) ceiling(power.t.test(delta = log(1 + mde), sd = sd, sig.level = alpha / 2, power = 0.8)$n * gs_inflation)
 bayes <- function(mu, sigma) { z <- mu / sigma; c(pnorm(z), sigma * dnorm(z) - mu * pnorm(-z)) }
 ctb <- function(m, means, ses) {
   draws <- 1e6
@@ -185,25 +231,22 @@ ctb <- function(m, means, ses) {
   for (i in seq_along(means)) put(sprintf("metrics[%s].chance_to_be_best.%s", m, variants$key[i]), as.numeric(best[i]))
 }
 
-# views: welch_log and its companions.
+# views: lin_log (three accounts) and its companions.
 m <- "views"; x <- posts$views
 describe(m, x, count = TRUE)
 g <- function(k) x[posts$variant_key == k & !is.na(x)]
 acct <- function(k) posts$account[posts$variant_key == k & !is.na(x)]
 a <- g(ctrl)
-tests <- lapply(treatments, function(k) t.test(log1p(g(k)), log1p(a)))
-padj <- p.adjust(sapply(tests, `[[`, "p.value"), "holm")
+cmps <- lapply(treatments, function(k) compare31(log1p(a), acct(ctrl), log1p(g(k)), acct(k), "count"))
+padj <- p.adjust(sapply(cmps, `[[`, "p"), "holm")
+unpaired <- FALSE; disagree <- FALSE
 for (i in seq_along(treatments)) {
-  k <- treatments[i]; b <- g(k); tt <- tests[[i]]
+  k <- treatments[i]; b <- g(k); cm <- cmps[[i]]
   base <- sprintf("metrics[%s].comparisons[%s]", m, k)
-  est <- unname(tt$estimate[1] - tt$estimate[2])
-  put(paste0(base, ".method"), "welch_log")
-  put(paste0(base, ".estimate"), est)
-  put(paste0(base, ".ci_low"), tt$conf.int[1]); put(paste0(base, ".ci_high"), tt$conf.int[2])
-  put(paste0(base, ".lift"), exp(est) - 1)
-  put(paste0(base, ".lift_ci_low"), exp(tt$conf.int[1]) - 1); put(paste0(base, ".lift_ci_high"), exp(tt$conf.int[2]) - 1)
-  put(paste0(base, ".statistic"), unname(tt$statistic)); put(paste0(base, ".df"), unname(tt$parameter))
-  put(paste0(base, ".p_value"), tt$p.value); put(paste0(base, ".p_adjusted"), padj[i])
+  put31(base, cm, padj[i])
+  put(paste0(base, ".exploratory"), FALSE)
+  unpaired <- unpaired || cm$n_excluded > 0
+  est <- mean(log1p(b)) - mean(log1p(a))
   bs <- bayes(est, sqrt(var(log1p(a)) / length(a) + var(log1p(b)) / length(b)))
   put(paste0(base, ".chance_to_beat"), bs[1]); put(paste0(base, ".expected_loss"), bs[2])
   w <- wilcox.test(b, a, exact = FALSE, correct = TRUE)
@@ -240,8 +283,8 @@ for (i in seq_along(treatments)) {
   put(paste0(base, ".pooled.ci_low"), mu - qnorm(1 - alpha / 2) * se); put(paste0(base, ".pooled.ci_high"), mu + qnorm(1 - alpha / 2) * se)
   put(paste0(base, ".pooled.p_value"), 2 * pnorm(-abs(mu / se))); put(paste0(base, ".pooled.tau2"), tau2)
   put(paste0(base, ".pooled.i2"), if (Q > 0) max(0, (Q - df) / Q) else 0)
-  put(paste0(base, ".decision"), decide(padj[i], exp(est) - 1))
-  put(paste0(base, ".posts_needed"), ceiling(power.t.test(delta = log(1 + mde), sd = sd(log1p(c(a, b))), sig.level = alpha, power = 0.8)$n))
+  disagree <- disagree || pchisq(Q, df, lower.tail = FALSE) < 0.10
+  put(paste0(base, ".posts_needed"), if (cm$n_a >= 3 && cm$n_b >= 3) power_gs(cm$sd) else NA)
 }
 grp <- factor(posts$variant_key[!is.na(x)], levels = variants$key)
 kw <- kruskal.test(x[!is.na(x)], grp)
@@ -282,6 +325,10 @@ for (k in variants$key) {
   if (length(l) >= 4 && any(l > q[2] + 3 * (q[2] - q[1]))) outlier <- TRUE
 }
 presence("metrics[views].warnings[outliers]", outlier)
+presence("metrics[views].warnings[unplanned]", TRUE)
+presence("metrics[views].warnings[account_unpaired]", unpaired)
+presence("metrics[views].warnings[accounts_disagree]", disagree)
+presence("metrics[views].warnings[what_if]", FALSE)
 
 # engagement_rate: ratio_delta on engagements / views, each at the horizon by its own snapshots.
 m <- "engagement_rate"
@@ -298,44 +345,36 @@ res <- lapply(treatments, function(k) {
   df <- (A[2] + B[2])^2 / (A[2]^2 / (A[3] - 1) + B[2]^2 / (B[3] - 1))
   list(B = B, est = est, se = se, df = df, t = est / se, p = 2 * pt(-abs(est / se), df))
 })
-padj <- p.adjust(sapply(res, `[[`, "p"), "holm")
+# The test is on each post's own rate (posts with views above 0 at the horizon), lin_rate.
+rate_of <- function(k) { s <- side(k); keep <- s$v > 0; s$u[keep] / s$v[keep] }
+racct <- function(k) posts$account[posts$variant_key == k & ok_r & posts$views > 0]
+cmps <- lapply(treatments, function(k) compare31(rate_of(ctrl), racct(ctrl), rate_of(k), racct(k), "ratio"))
+padj <- p.adjust(sapply(cmps, `[[`, "p"), "holm")
 for (i in seq_along(treatments)) {
-  k <- treatments[i]; r <- res[[i]]; B <- r$B
+  k <- treatments[i]; r <- res[[i]]
   base <- sprintf("metrics[%s].comparisons[%s]", m, k)
-  q <- qt(1 - alpha / 2, r$df)
-  lift <- B[1] / A[1] - 1; lse <- sqrt(B[2] / A[1]^2 + B[1]^2 * A[2] / A[1]^4)
-  put(paste0(base, ".method"), "ratio_delta")
-  put(paste0(base, ".estimate"), r$est); put(paste0(base, ".ci_low"), r$est - q * r$se); put(paste0(base, ".ci_high"), r$est + q * r$se)
-  put(paste0(base, ".lift"), lift); put(paste0(base, ".lift_ci_low"), lift - q * lse); put(paste0(base, ".lift_ci_high"), lift + q * lse)
-  put(paste0(base, ".statistic"), r$t); put(paste0(base, ".df"), r$df); put(paste0(base, ".p_value"), r$p); put(paste0(base, ".p_adjusted"), padj[i])
+  put31(base, cmps[[i]], padj[i])
+  put(paste0(base, ".exploratory"), TRUE)
   bs <- bayes(r$est, r$se); put(paste0(base, ".chance_to_beat"), bs[1]); put(paste0(base, ".expected_loss"), bs[2])
-  put(paste0(base, ".decision"), decide(padj[i], lift))
-  sa <- side(ctrl); sb <- side(k); u <- c(sa$u, sb$u); vv <- c(sa$v, sb$v)
-  lin <- (u - sum(u) / sum(vv) * vv) / mean(vv)
-  put(paste0(base, ".posts_needed"), ceiling(power.t.test(delta = mde * A[1], sd = sd(lin), sig.level = alpha, power = 0.8)$n))
+  put(paste0(base, ".posts_needed"), NA)
 }
+for (k in variants$key) put(sprintf("metrics[%s].variants[%s].n_no_rate", m, k), sum(posts$variant_key == k & ok_r & posts$views == 0))
 ctb(m, sapply(variants$key, function(k) rd(side(k))[1]), sapply(variants$key, function(k) sqrt(rd(side(k))[2])))
 
-# completion_rate: welch_raw.
+# completion_rate: lin_raw on the value.
 m <- "completion_rate"; x <- posts$completion
 describe(m, x)
 a <- g(ctrl)
-tests <- lapply(treatments, function(k) t.test(g(k), a))
-padj <- p.adjust(sapply(tests, `[[`, "p.value"), "holm")
+cmps <- lapply(treatments, function(k) compare31(a, acct(ctrl), g(k), acct(k), "mean"))
+padj <- p.adjust(sapply(cmps, `[[`, "p"), "holm")
 for (i in seq_along(treatments)) {
-  k <- treatments[i]; b <- g(k); tt <- tests[[i]]
+  k <- treatments[i]; b <- g(k); tt <- t.test(b, a)
   base <- sprintf("metrics[%s].comparisons[%s]", m, k)
-  est <- unname(tt$estimate[1] - tt$estimate[2]); ma <- mean(a); mb <- mean(b)
-  lift <- mb / ma - 1; lse <- sqrt(var(b) / (length(b) * ma^2) + mb^2 * var(a) / (length(a) * ma^4))
-  q <- qt(1 - alpha / 2, tt$parameter)
-  put(paste0(base, ".method"), "welch_raw")
-  put(paste0(base, ".estimate"), est); put(paste0(base, ".ci_low"), tt$conf.int[1]); put(paste0(base, ".ci_high"), tt$conf.int[2])
-  put(paste0(base, ".lift"), lift); put(paste0(base, ".lift_ci_low"), lift - q * lse); put(paste0(base, ".lift_ci_high"), lift + q * lse)
-  put(paste0(base, ".statistic"), unname(tt$statistic)); put(paste0(base, ".df"), unname(tt$parameter))
-  put(paste0(base, ".p_value"), tt$p.value); put(paste0(base, ".p_adjusted"), padj[i])
-  bs <- bayes(est, tt$stderr); put(paste0(base, ".chance_to_beat"), bs[1]); put(paste0(base, ".expected_loss"), bs[2])
-  put(paste0(base, ".decision"), decide(padj[i], lift))
-  put(paste0(base, ".posts_needed"), ceiling(power.t.test(delta = mde * ma, sd = sd(c(a, b)), sig.level = alpha, power = 0.8)$n))
+  put31(base, cmps[[i]], padj[i])
+  put(paste0(base, ".exploratory"), TRUE)
+  bs <- bayes(unname(tt$estimate[1] - tt$estimate[2]), tt$stderr)
+  put(paste0(base, ".chance_to_beat"), bs[1]); put(paste0(base, ".expected_loss"), bs[2])
+  put(paste0(base, ".posts_needed"), NA)
 }
 ctb(m, sapply(variants$key, function(k) mean(g(k))), sapply(variants$key, function(k) sd(g(k)) / sqrt(length(g(k)))))
 
@@ -349,17 +388,18 @@ for (k in variants$key) {
 put("allocation.chisq.statistic", unname(ch$statistic)); put("allocation.chisq.df", unname(ch$parameter))
 put("allocation.chisq.p_value", ch$p.value); put("allocation.mismatch", ch$p.value < 0.001)
 
-# Recommendation on views: the treatment that did better with the largest lift.
-vb <- sapply(treatments, function(k) {
-  a <- posts$views[posts$variant_key == ctrl & !is.na(posts$views)]
-  b <- posts$views[posts$variant_key == k & !is.na(posts$views)]
-  exp(mean(log1p(b)) - mean(log1p(a))) - 1
-})
-vt <- sapply(treatments, function(k) t.test(log1p(posts$views[posts$variant_key == k & !is.na(posts$views)]),
-                                            log1p(posts$views[posts$variant_key == ctrl & !is.na(posts$views)]))$p.value)
-vp <- p.adjust(vt, "holm")
+# Recommendation on views, the primary metric: the treatment that did better with the largest
+# lift (decided as before plans: the experiment has none).
+va <- posts$views[posts$variant_key == ctrl & !is.na(posts$views)]
+vacct <- posts$account[posts$variant_key == ctrl & !is.na(posts$views)]
+vc <- lapply(treatments, function(k) compare31(log1p(va), vacct, log1p(posts$views[posts$variant_key == k & !is.na(posts$views)]),
+                                               posts$account[posts$variant_key == k & !is.na(posts$views)], "count"))
+vp <- p.adjust(sapply(vc, `[[`, "p"), "holm")
+vb <- sapply(vc, `[[`, "lift"); names(vb) <- treatments
 better <- treatments[vp < alpha & vb > 0]
 put("recommendation.variant_key", if (length(better)) better[which.max(vb[better])] else "NA")
+put("what_if", FALSE)
+put("planned_posts_per_variant", NA)
 
 # horizon=latest: each post's latest snapshot with views.
 for (k in variants$key) {

@@ -11,7 +11,8 @@ func TestCORSConfig(t *testing.T) {
 	load := func(m map[string]string) (config, error) {
 		fs := flag.NewFlagSet("postlab", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
-		return loadConfig(fs, nil, env(m))
+		cfg, _, err := loadConfig(fs, nil, env(m))
+		return cfg, err
 	}
 	cfg, err := load(map[string]string{"POSTLAB_CORS_ORIGINS": "https://a.example, https://b.example"})
 	if err != nil || len(cfg.api.CORS.Origins) != 2 || cfg.api.CORS.Credentials {

@@ -21,6 +21,8 @@ import (
 	"postlab"
 	"postlab/api"
 	"postlab/experiments"
+	"postlab/planning"
+	"postlab/report"
 	"postlab/store"
 )
 
@@ -28,40 +30,46 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "postlab:", err)
-		}
+		fmt.Fprintln(os.Stderr, "postlab:", describe(err))
 		os.Exit(exitCode(err))
 	}
 }
 
+// exitCode is 2 for a command line postlab does not understand, 1 for any other failure.
 func exitCode(err error) int {
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.Is(err, errUsage):
+	if errors.Is(err, errUsage) {
 		return 2
 	}
 	return 1
 }
 
-var errUsage = errors.New("usage error; see postlab --help")
+var errUsage = errors.New("see postlab --help")
 
 const usage = `postlab: A/B experiments for social-media posts, as an HTTP API.
 
 Usage:
   postlab [serve] [--addr ADDR]          serve the API (default)
   postlab migrate                        apply database migrations and exit
+  postlab demo [--workspace NAME]        load an example campaign (default: the first workspace,
+                                         created with its admin key when there is none)
   postlab workspace create NAME          create a workspace; prints its admin key alone
+  postlab workspace list                 list the workspaces
   postlab key create --workspace NAME --role ROLE [--name NAME]
-                                         create an API key; prints it alone
+                                         create an API key (viewer, editor or admin); prints it
+                                         alone. A lost admin key is replaced this way.
+  postlab key list --workspace NAME      list a workspace's keys (never their secrets)
+  postlab key revoke --workspace NAME ID_OR_PREFIX
+                                         revoke a key, named by its id or its prefix (pl_…)
   postlab stats eval FILE                run the statistics on cases in the format of
-                                         stats-cases.json; prints {"cases": [...]}
+                                         stats/testdata/stats-cases.json; prints {"cases": [...]}
+  postlab version                        print the version, commit and Go version (or --version)
+  postlab help                           print this help (or --help, -h)
 
 Flags:
   --addr ADDR            listen address (env POSTLAB_ADDR, default :8080)
-  --database-url URL     database (env DATABASE_URL): postgres://… or postgresql://… selects
-                         PostgreSQL; any other value is a SQLite file path; unset: ./postlab.db
+  --database-url URL     database (env DATABASE_URL): postgres://… or postgresql://… or libpq's
+                         keyword form (host=… dbname=…) selects PostgreSQL; sqlite://PATH or a
+                         file path selects SQLite; unset: ./postlab.db
 
 Environment:
   DATABASE_URL           as --database-url
@@ -71,6 +79,11 @@ Environment:
   POSTLAB_IMPORT_LIMIT   import body limit (default 100M)
   POSTLAB_RATE_LIMIT     requests per second per API key, per instance (default 50; 0 turns it off)
   POSTLAB_RATE_BURST     burst size of the rate limit (default 200)
+  POSTLAB_DB_TIMEOUT     how long a request waits for each answer of the database before it
+                         fails with 503 and Retry-After (default 5s)
+  POSTLAB_BODY_MIN_RATE  slowest average upload a request body may come at, bytes a second
+                         (default 65536)
+  POSTLAB_BODY_IDLE      longest pause in a request body before it is cut off (default 30s)
   POSTLAB_CORS_ORIGINS   comma-separated origins whose pages may call the API from a browser,
                          e.g. https://tools.example.org, or * for any (default: none; the
                          dashboard at / is the API's own origin and needs nothing)
@@ -84,32 +97,83 @@ type config struct {
 	databaseURL string
 	logLevel    slog.Level
 	api         api.Options
+	dbTimeout   time.Duration
+	bodyRead    api.BodyReadLimits
 }
 
-func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (config, error) {
-	cfg := config{api: api.DefaultOptions()}
+// loadConfig parses the flags in args, which may come before, between or after the
+// positional arguments it returns, and reads the environment.
+func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (config, []string, error) {
+	cfg := config{api: api.DefaultOptions(), dbTimeout: store.DefaultTimeout, bodyRead: api.DefaultBodyReadLimits}
 	cfg.api.OpenAPI = postlab.OpenAPI
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "POSTLAB_ADDR", ":8080"), "listen address")
 	fs.StringVar(&cfg.databaseURL, "database-url", getenv("DATABASE_URL"), "database URL or SQLite path")
-	if err := fs.Parse(args); err != nil {
-		return cfg, err
+	positional, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return cfg, nil, err
 	}
+	if err != nil {
+		return cfg, nil, fmt.Errorf("%v: %w", err, errUsage)
+	}
+	return cfg, positional, cfg.fromEnv(getenv)
+}
+
+// parseInterspersed parses flags wherever they stand among the positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// fromEnv reads the settings that have no flag.
+func (cfg *config) fromEnv(getenv func(string) string) error {
 	if err := cfg.logLevel.UnmarshalText([]byte(envOr(getenv, "POSTLAB_LOG_LEVEL", "info"))); err != nil {
-		return cfg, fmt.Errorf("POSTLAB_LOG_LEVEL: %w", err)
+		return fmt.Errorf("POSTLAB_LOG_LEVEL: %w", err)
 	}
 	cfg.api.BodyLimit = envOr(getenv, "POSTLAB_BODY_LIMIT", cfg.api.BodyLimit)
 	cfg.api.ImportBodyLimit = envOr(getenv, "POSTLAB_IMPORT_LIMIT", cfg.api.ImportBodyLimit)
 	var err error
 	if cfg.api.RateLimit, err = envFloat(getenv, "POSTLAB_RATE_LIMIT", cfg.api.RateLimit); err != nil {
-		return cfg, err
+		return err
 	}
 	burst, err := envFloat(getenv, "POSTLAB_RATE_BURST", float64(cfg.api.RateBurst))
-	cfg.api.RateBurst = int(burst)
 	if err != nil {
-		return cfg, err
+		return err
 	}
-	cfg.api.CORS, err = corsConfig(getenv)
-	return cfg, err
+	cfg.api.RateBurst = int(burst)
+	if cfg.api.CORS, err = corsConfig(getenv); err != nil {
+		return err
+	}
+	if cfg.dbTimeout, err = envDuration(getenv, "POSTLAB_DB_TIMEOUT", cfg.dbTimeout); err != nil {
+		return err
+	}
+	if cfg.bodyRead.Idle, err = envDuration(getenv, "POSTLAB_BODY_IDLE", cfg.bodyRead.Idle); err != nil {
+		return err
+	}
+	rate, err := envFloat(getenv, "POSTLAB_BODY_MIN_RATE", float64(cfg.bodyRead.MinRate))
+	cfg.bodyRead.MinRate = int64(rate)
+	return err
+}
+
+func envDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s must be a duration such as 5s, not %q", name, v)
+	}
+	return d, nil
 }
 
 func envOr(getenv func(string) string, name, def string) string {
@@ -132,83 +196,92 @@ func envFloat(getenv func(string) string, name string, def float64) (float64, er
 }
 
 // run is the whole program, testable: it reads args and the environment, writes its answers
-// to stdout and its logs to stderr, and returns when ctx ends or the command is done.
+// to stdout and its logs to stderr, and returns when ctx ends or the command is done. A command
+// line it does not understand prints the usage on stderr and returns an errUsage before any
+// database is opened.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("postlab", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	err := dispatch(ctx, args, getenv, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		_, err = fmt.Fprint(stdout, usage)
+		return err
+	}
+	if errors.Is(err, errUsage) {
+		fmt.Fprint(stderr, usage, "\n")
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd, rest := "serve", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, rest = args[0], args[1:]
 	}
 	switch cmd {
+	case "help":
+		return flag.ErrHelp
+	case "version":
+		return printVersion(stdout)
 	case "stats":
 		if len(rest) != 2 || rest[0] != "eval" {
 			return fmt.Errorf("stats: want `postlab stats eval FILE`: %w", errUsage)
 		}
 		return statsEval(rest[1], stdout)
-	case "help":
-		fs.Usage()
-		return nil
-	}
-	var keyWorkspace, keyRole, keyName string
-	if cmd == "key" {
-		fs.StringVar(&keyWorkspace, "workspace", "", "workspace name")
-		fs.StringVar(&keyRole, "role", "", "viewer, editor or admin")
-		fs.StringVar(&keyName, "name", "", "a name for the key")
-		if len(rest) == 0 || rest[0] != "create" {
-			return fmt.Errorf("key: want `postlab key create --workspace NAME --role ROLE`: %w", errUsage)
+	case "serve", "migrate":
+		if len(rest) == 1 && (rest[0] == "--version" || rest[0] == "-version") {
+			return printVersion(stdout)
 		}
-		rest = rest[1:]
+		c, err := parseCommand(rest, getenv, 0, nil)
+		if err != nil {
+			return err
+		}
+		if cmd == "migrate" {
+			return withService(ctx, c.cfg, stderr, func(api.Services, *slog.Logger) error { return nil })
+		}
+		return withService(ctx, c.cfg, stderr, func(services api.Services, logger *slog.Logger) error {
+			return serve(ctx, c.cfg, services, logger, stdout)
+		})
+	case "workspace":
+		return workspaceCommand(ctx, rest, getenv, stdout, stderr)
+	case "key":
+		return keyCommand(ctx, rest, getenv, stdout, stderr)
+	case "demo":
+		return demoCommand(ctx, rest, getenv, stdout, stderr)
 	}
-	cfg, err := loadConfig(fs, rest, getenv)
-	if err != nil {
-		return err
-	}
+	return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
+}
+
+// withService opens and migrates the database, then runs fn with the services on it.
+func withService(ctx context.Context, cfg config, stderr io.Writer, fn func(api.Services, *slog.Logger) error) error {
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	db, err := store.Open(ctx, cfg.databaseURL, logger)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer db.Close()
+	db.SetTimeout(cfg.dbTimeout)
 	if err := db.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	svc := experiments.NewService(db, nil)
-	switch cmd {
-	case "serve":
-		return serve(ctx, cfg, svc, logger, stdout)
-	case "migrate":
-		logger.Info("migrations applied", "dialect", db.Dialect())
-		return nil
-	case "workspace":
-		args := fs.Args()
-		if len(args) != 2 || args[0] != "create" {
-			return fmt.Errorf("workspace: want `postlab workspace create NAME`: %w", errUsage)
-		}
-		_, secret, err := svc.CreateWorkspace(ctx, args[1])
-		if err != nil {
-			return fmt.Errorf("create workspace: %w", err)
-		}
-		_, err = fmt.Fprintln(stdout, secret)
-		return err
-	case "key":
-		if keyName == "" {
-			keyName = keyRole
-		}
-		_, secret, err := svc.CreateKeyForWorkspace(ctx, keyWorkspace,
-			experiments.KeyInput{Name: keyName, Role: experiments.Role(keyRole)})
-		if err != nil {
-			return fmt.Errorf("create key: %w", err)
-		}
-		_, err = fmt.Fprintln(stdout, secret)
-		return err
+	logger.Debug("migrations applied", "dialect", db.Dialect())
+	return fn(newServices(db, nil), logger)
+}
+
+// newServices builds the domain services on one store and clock. The report service is the
+// freezer of the experiments service: concluding an experiment keeps a copy of its report; the
+// planning service sizes the plan of an experiment that starts without one.
+func newServices(db experiments.Store, now func() time.Time) api.Services {
+	reports := report.NewService(db, now)
+	plans := planning.NewService(db, now)
+	return api.Services{
+		Experiments: experiments.NewService(db, now, reports.FreezeReport, plans),
+		Reports:     reports,
+		Planning:    plans,
 	}
-	return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
 }
 
 // serve answers HTTP until ctx ends, then drains requests for up to 15 seconds.
-func serve(ctx context.Context, cfg config, svc *experiments.Service, logger *slog.Logger, stdout io.Writer) error {
+func serve(ctx context.Context, cfg config, services api.Services, logger *slog.Logger, stdout io.Writer) error {
+	svc := services.Experiments
 	ws, secret, created, err := svc.Bootstrap(ctx, "default")
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
@@ -218,11 +291,11 @@ func serve(ctx context.Context, cfg config, svc *experiments.Service, logger *sl
 			"Use it as: curl -H 'Authorization: Bearer %s' http://localhost%s/v1/workspace\n\n",
 			ws.Name, secret, secret, portOf(cfg.addr))
 	}
-	handler, err := api.NewServer(ctx, svc, logger, cfg.api)
+	handler, err := api.NewServer(ctx, services, logger, cfg.api)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: cfg.addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Addr: cfg.addr, Handler: api.WithBodyReadLimits(handler, cfg.bodyRead), ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
 	ln, err := net.Listen("tcp", cfg.addr)

@@ -4,30 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"postlab/stats/statscase"
 )
 
-// referenceFile finds R's reference cases in the shared folder next to the
-// repository.
-func referenceFile(t *testing.T) string {
-	t.Helper()
-	candidates := []string{
-		"../../../shared/reference/stats-cases.json",
-		"../../shared/reference/stats-cases.json",
-	}
-	for _, p := range candidates {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	abs, _ := filepath.Abs(candidates[0])
-	t.Fatalf("reference cases not found at %s (%s) or %s; the R reference file must be present", candidates[0], abs, candidates[1])
-	return ""
-}
+// referencePath is the repository's copy of R's answers.
+const referencePath = "../../stats/testdata/stats-cases.json"
 
 type evalAnswer struct {
 	Cases []struct {
@@ -51,89 +37,26 @@ func runStatsEval(t *testing.T, path string) evalAnswer {
 }
 
 // TestStatsEvalReference runs the command on R's cases and checks that each
-// result has exactly the fields of "expected", agreeing to a relative error
-// of 1e-6 (permutation p-values within the case's tolerance).
+// result has exactly the fields of "expected", agreeing as statscase.Check
+// asks (relative error 1e-6; permutation p-values within the case's
+// tolerance).
 func TestStatsEvalReference(t *testing.T) {
-	path := referenceFile(t)
-	data, err := os.ReadFile(path)
+	cases, err := statscase.Load(referencePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ref struct {
-		Cases []struct {
-			ID       string         `json:"id"`
-			Method   string         `json:"method"`
-			Expected map[string]any `json:"expected"`
-		} `json:"cases"`
+	answer := runStatsEval(t, referencePath)
+	if len(answer.Cases) != len(cases) {
+		t.Fatalf("statsEval(%s) answered %d cases, want %d", referencePath, len(answer.Cases), len(cases))
 	}
-	if err := json.Unmarshal(data, &ref); err != nil {
-		t.Fatal(err)
-	}
-	answer := runStatsEval(t, path)
-	if len(answer.Cases) != len(ref.Cases) {
-		t.Fatalf("statsEval(%s) answered %d cases, want %d", path, len(answer.Cases), len(ref.Cases))
-	}
-	for i, want := range ref.Cases {
+	for i, want := range cases {
 		got := answer.Cases[i]
 		if got.ID != want.ID || got.Error != "" {
-			t.Errorf("statsEval case %d = id %q, error %q; want id %q with a result", i, got.ID, got.Error, want.ID)
+			t.Errorf("statsEval(%s) case %d = id %q, error %q; want id %q with a result", referencePath, i, got.ID, got.Error, want.ID)
 			continue
 		}
-		tol, isPermutation := want.Expected["tolerance"].(float64)
-		for key, w := range want.Expected {
-			if key == "tolerance" {
-				continue
-			}
-			g, ok := got.Result[key]
-			if !ok {
-				t.Errorf("statsEval %s: no field %q, want %v", want.ID, key, w)
-				continue
-			}
-			if isPermutation && key == "p_value" {
-				if d := math.Abs(g.(float64) - w.(float64)); d > tol {
-					t.Errorf("statsEval %s.p_value = %v, want %v ± %v", want.ID, g, w, tol)
-				}
-				continue
-			}
-			compareValue(t, want.ID+"."+key, g, w)
-		}
-		for key := range got.Result {
-			if _, ok := want.Expected[key]; !ok && !(isPermutation && key == "permutations") {
-				t.Errorf("statsEval %s has field %q, which expected does not", want.ID, key)
-			}
-		}
-	}
-}
-
-func compareValue(t *testing.T, where string, got, want any) {
-	t.Helper()
-	switch w := want.(type) {
-	case float64:
-		g, ok := got.(float64)
-		if !ok || !(math.Abs(g-w) <= 1e-9 || math.Abs(g-w) <= 1e-6*math.Abs(w)) {
-			t.Errorf("statsEval %s = %v, want %v", where, got, w)
-		}
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			t.Errorf("statsEval %s = %v, want %v", where, got, w)
-			return
-		}
-		for i := range w {
-			compareValue(t, fmt.Sprintf("%s[%d]", where, i), g[i], w[i])
-		}
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok || len(g) != len(w) {
-			t.Errorf("statsEval %s = %v, want %v", where, got, w)
-			return
-		}
-		for k := range w {
-			compareValue(t, where+"."+k, g[k], w[k])
-		}
-	default:
-		if got != want {
-			t.Errorf("statsEval %s = %v, want %v", where, got, want)
+		for _, msg := range statscase.Check(want, fmt.Sprintf("statsEval(%s)[%s]", referencePath, want.ID), got.Result) {
+			t.Error(msg)
 		}
 	}
 }
@@ -192,32 +115,5 @@ func TestStatsEvalBadFile(t *testing.T) {
 		if err := statsEval(path, &out); err == nil {
 			t.Errorf("statsEval(%s) = %q, nil; want an error", path, out.String())
 		}
-	}
-}
-
-// The formula may name the response bare or as log1p(column); rows missing a
-// value are left out, as lm does.
-func TestStatsEvalOLSInput(t *testing.T) {
-	rows := `[{"slot": "am", "v": 1}, {"slot": "pm", "v": 2}, {"slot": "am", "v": 4},
-	  {"slot": "pm", "v": 3}, {"slot": "am", "v": null}, {"slot": null, "v": 9}, {"slot": "pm", "v": 6}]`
-	result, err := evalMethod("ols_factors", json.RawMessage(`{"rows": `+rows+`, "formula": "v ~ slot", "reference_levels": {"slot": "am"}}`))
-	if err != nil {
-		t.Fatalf("evalMethod(ols_factors) error: %v", err)
-	}
-	b, _ := json.Marshal(result)
-	var got struct {
-		Coefficients []struct {
-			Term     string
-			Estimate float64
-		}
-		ResidualDF int `json:"residual_df"`
-	}
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	// lm(v ~ slot) on the 5 complete rows: intercept 2.5, slotpm 11/3 − 2.5.
-	if got.ResidualDF != 3 || len(got.Coefficients) != 2 || got.Coefficients[1].Term != "slotpm" ||
-		math.Abs(got.Coefficients[1].Estimate-(11.0/3-2.5)) > 1e-12 {
-		t.Errorf("evalMethod(ols_factors) = %s, want slotpm = %v on 3 residual df", b, 11.0/3-2.5)
 	}
 }

@@ -67,14 +67,19 @@ func Open(t testing.TB, dialect string) *store.DB {
 	return db
 }
 
+// ServerURL is the PostgreSQL server the tests use: EnvPostgresURL, or DefaultPostgresURL.
+func ServerURL() string {
+	if u := os.Getenv(EnvPostgresURL); u != "" {
+		return u
+	}
+	return DefaultPostgresURL
+}
+
 // createDatabase creates an empty PostgreSQL database with a unique name (packages' tests run
 // in parallel), drops it when the test ends, and returns its URL.
 func createDatabase(t testing.TB) string {
 	t.Helper()
-	serverURL := os.Getenv(EnvPostgresURL)
-	if serverURL == "" {
-		serverURL = DefaultPostgresURL
-	}
+	serverURL := ServerURL()
 	u, err := url.Parse(serverURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		t.Fatalf("storetest: %s must be a postgres:// URL, got %q", EnvPostgresURL, serverURL)

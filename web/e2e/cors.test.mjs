@@ -37,11 +37,9 @@ const calls = async ({ base, key }) => {
   // JSON with an Idempotency-Key: the browser asks first (a preflight) without the key.
   const post = (body, idem) => fetch(`${base}/v1/experiments`, { method: 'POST', body: JSON.stringify(body),
     headers: { ...auth, 'Content-Type': 'application/json', 'Idempotency-Key': idem } });
-  r = await post({ key: 'Not A Key!', name: 'x', platform: 'tiktok', primary_metric: 'views', horizon_hours: 24,
-    alpha: 0.05, mde: 0.2, horizon_tolerance: 0.25 }, 'bad-1');
+  r = await post({ key: 'Not A Key!', name: 'x', platform: 'tiktok', primary_metric: 'views' }, 'bad-1');
   out.invalid = { status: r.status, body: await r.json() };
-  r = await post({ key: 'from-a-tool', name: 'From a tool', platform: 'tiktok', primary_metric: 'views', horizon_hours: 24,
-    alpha: 0.05, mde: 0.2, horizon_tolerance: 0.25 }, 'good-1');
+  r = await post({ key: 'from-a-tool', name: 'From a tool', platform: 'tiktok', primary_metric: 'views' }, 'good-1');
   out.created = { status: r.status, location: r.headers.get('Location'), etag: r.headers.get('ETag'),
     remaining: r.headers.get('RateLimit-Remaining') };
   return out;

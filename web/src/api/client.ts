@@ -12,15 +12,8 @@ export type Report = Schemas['Report'];
 export type MetricReport = Schemas['MetricReport'];
 export type Problem = Schemas['Problem'];
 
-// Fields of SPEC §3.1 that reach the contract later; optional here so that pages show them
-// when the server sends them, and tsc still checks them once the contract has them.
-export type Look = { look: number; posts_per_variant: number; p_value: number | null; nominal_level: number; crossed: boolean };
-export type Comparison = Schemas['Comparison'] & {
-  looks?: Look[];
-  decision_final?: boolean;
-  planned_posts_per_variant?: number | null;
-  exploratory?: boolean;
-};
+export type Comparison = Schemas['Comparison'];
+export type Look = Schemas['Look'];
 
 const KEY = 'postlab.key';
 export const apiKey = {

@@ -83,7 +83,7 @@ const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(
 
 function CreateExperiment() {
   const [f, setF] = useState({ name: '', key: '', hypothesis: '', platform: 'tiktok' as Schemas['Platform'],
-    primary_metric: 'views', horizon_hours: '24', factors: 'post_time' });
+    primary_metric: 'views', horizon_hours: '24', factors: 'post_time', planned_posts_per_variant: '' });
   const [variants, setVariants] = useState<VariantDraft[]>([
     { key: 'morning', name: 'Morning', is_control: true, levels: { post_time: 'morning' } },
     { key: 'evening', name: 'Evening', is_control: false, levels: { post_time: 'evening' } },
@@ -103,8 +103,7 @@ function CreateExperiment() {
       const exp = need(await api.POST('/v1/experiments', { body: {
         key, name: f.name, hypothesis: f.hypothesis, platform: f.platform, primary_metric: f.primary_metric,
         horizon_hours: Number(f.horizon_hours), factors,
-        // The contract still lists these defaults as required; they are SPEC §1's defaults.
-        alpha: 0.05, mde: 0.2, horizon_tolerance: 0.25,
+        planned_posts_per_variant: f.planned_posts_per_variant ? Number(f.planned_posts_per_variant) : undefined,
       } }));
       for (const [i, v] of variants.entries()) {
         const levels = Object.fromEntries(factors.map((fa) => [fa, v.levels[fa] ?? '']).filter(([, l]) => l));
@@ -131,6 +130,9 @@ function CreateExperiment() {
         <Select label="Primary metric" name="primary_metric" value={f.primary_metric} onChange={set('primary_metric')} options={metrics} error={apiError} />
         <Field label="Horizon (hours after posting)" name="horizon_hours" type="number" min="1" step="any" required
           value={f.horizon_hours} onInput={set('horizon_hours')} error={apiError} hint="Posts are compared at this age." />
+        <Field label="Planned posts per variant (optional)" name="planned_posts_per_variant" type="number" min="1" step="1"
+          value={f.planned_posts_per_variant} onInput={set('planned_posts_per_variant')} error={apiError}
+          hint="Left empty, postlab sizes the plan when the experiment starts." />
         <Field label="Factors (comma-separated)" name="factors" value={f.factors} onInput={set('factors')} error={apiError}
           hint="e.g. post_time, hashtags, format" />
       </div>

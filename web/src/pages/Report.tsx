@@ -54,7 +54,7 @@ export function ReportPage({ id }: { id: string }) {
 function MetricSection({ report, m, exp }: { report: Report; m: MetricReport; exp: Experiment }) {
   const names = Object.fromEntries(m.variants.map((v) => [v.key, v.name || v.key]));
   const comps = m.comparisons as Comparison[];
-  const exploratory = m.metric !== exp.primary_metric;
+  const exploratory = m.metric !== exp.primary_metric || comps.some((c) => c.exploratory);
   return (
     <>
       <section aria-labelledby="verdict" class="verdicts">
@@ -88,12 +88,10 @@ function MetricSection({ report, m, exp }: { report: Report; m: MetricReport; ex
                     <td class="num" data-label="p (adjusted)">{pValue(c.p_adjusted ?? c.p_value)}</td>
                     <td class="num" data-label="Chance to beat">{share(c.chance_to_beat)}</td>
                     <td data-label="Decision"><span class={`decision ${c.decision}`}>{decisionWords[c.decision]}</span>
-                      {c.decision_final !== undefined && <div class="muted">{c.decision_final ? 'final' : 'may still change'}</div>}
-                      {c.reason && <div class="muted">{c.reason}</div>}
+                      <div class="muted">{c.decision_final ? 'final' : 'may still change'}{c.exploratory ? ' · exploratory' : ''}</div>
+                      {(c.reasons.length > 0 ? c.reasons : c.reason ? [c.reason] : []).map((r) => <div class="muted" key={r}>{r}</div>)}
                     </td>
-                    <td data-label="Looks so far">{c.looks ? (c.looks.length === 0 ? 'none yet' : c.looks.map((l) => `${l.look}${l.crossed ? ' ✓' : ''}`).join(', ') +
-                      (c.planned_posts_per_variant ? ` of 4 (plan: ${c.planned_posts_per_variant} posts each)` : ''))
-                      : c.posts_needed ? `no plan; about ${c.posts_needed} posts each needed` : '–'}</td>
+                    <td data-label="Looks so far"><Looks c={c} /></td>
                   </tr>
                 ))}
               </tbody>
@@ -144,6 +142,28 @@ function MetricSection({ report, m, exp }: { report: Report; m: MetricReport; ex
 
       <GrowthCurves exp={exp} names={names} metric={m.metric} horizon={report.horizon_hours} />
     </>
+  );
+}
+
+/** Looks tells how far the planned looks have come and, on request, each look's numbers. */
+function Looks({ c }: { c: Comparison }) {
+  if (c.planned_posts_per_variant == null) {
+    return <>{c.posts_needed ? `no plan; about ${c.posts_needed} posts each needed` : 'no plan'}</>;
+  }
+  const head = `${c.looks.length} of 4 · plan ${c.planned_posts_per_variant} posts each`;
+  if (c.looks.length === 0) return <>{head}</>;
+  return (
+    <details>
+      <summary>{head}</summary>
+      <ol class="looks">
+        {c.looks.map((l) => (
+          <li key={l.look}>
+            {l.posts_per_variant} posts each: {l.p_value == null ? l.reason ?? 'could not be tested' : `${pText(l.p_value)}, needs < ${pValue(l.nominal_level)}`}
+            {l.crossed && <strong> · crossed</strong>}
+          </li>
+        ))}
+      </ol>
+    </details>
   );
 }
 
