@@ -75,6 +75,7 @@ test('a team runs an experiment from the dashboard', async (t) => {
   // Create it with two variants and their levels.
   await page.getByLabel('Key (short id, optional)').fill('evening-morning');
   await page.getByLabel('Hypothesis').fill('Posting at 19:00 local gets more views than 09:00');
+  await page.getByLabel('Planned posts per variant (optional)').fill('12');
   await page.getByRole('button', { name: 'Create experiment' }).click();
   await page.getByRole('heading', { name: 'Evening vs morning' }).waitFor();
   await page.getByRole('cell', { name: 'post_time: evening' }).waitFor();
@@ -129,6 +130,9 @@ test('a team runs an experiment from the dashboard', async (t) => {
   assert.match(sentence, /Evening/);
   assert.match(sentence, /Morning/);
   await page.locator('figure.forest svg').waitFor();
+  // The planned looks, each with its numbers behind a disclosure.
+  await page.locator('details summary', { hasText: '4 of 4 · plan 12 posts each' }).click();
+  await page.locator('ol.looks li', { hasText: /^3 posts each: p/ }).waitFor();
   await page.locator('figure.growth polyline').first().waitFor();
   await page.screenshot({ path: join(shots, 'report-1280.png'), fullPage: true });
   await page.setViewportSize({ width: 360, height: 780 });

@@ -87,10 +87,11 @@ function MetricSection({ report, m, exp }: { report: Report; m: MetricReport; ex
                     <td data-label="95% range">{c.lift_ci_low == null ? '–' : `${pct(c.lift_ci_low)} to ${pct(c.lift_ci_high)}`}</td>
                     <td class="num" data-label="p (adjusted)">{pValue(c.p_adjusted ?? c.p_value)}</td>
                     <td class="num" data-label="Chance to beat">{share(c.chance_to_beat)}</td>
-                    <td data-label="Decision"><span class={`decision ${c.decision}`}>{decisionWords[c.decision]}</span>
+                    <td data-label="Decision"><div>
+                      <span class={`decision ${c.decision}`}>{decisionWords[c.decision]}</span>
                       <div class="muted">{c.decision_final ? 'final' : 'may still change'}{c.exploratory ? ' · exploratory' : ''}</div>
                       {(c.reasons.length > 0 ? c.reasons : c.reason ? [c.reason] : []).map((r) => <div class="muted" key={r}>{r}</div>)}
-                    </td>
+                    </div></td>
                     <td data-label="Looks so far"><Looks c={c} /></td>
                   </tr>
                 ))}
