@@ -30,7 +30,8 @@ type Options struct {
 	// send (with a burst of InvalidKeyBurst) before it is answered 429 without a lookup.
 	InvalidKeyRate  float64
 	InvalidKeyBurst int
-	OpenAPI         []byte // the contract, served at /openapi.yaml
+	OpenAPI         []byte // the contract, served at /openapi.yaml, /openapi.json and /docs
+	CORS            CORS   // which other origins' pages may call the API (zero value: none)
 	// Metrics serves GET /metrics (Prometheus text format, no key needed): expose it only
 	// where the scraper alone can reach it.
 	Metrics bool
@@ -95,6 +96,7 @@ func NewServer(ctx context.Context, services Services, logger *slog.Logger, opts
 	e.Use(requestID)
 	e.Use(s.logRequests)
 	e.Use(s.recoverPanics)
+	e.Use(opts.CORS.middleware)
 	isImport := func(c echo.Context) bool { return c.Path() == importRoute }
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: opts.BodyLimit, Skipper: isImport}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: opts.ImportBodyLimit,
@@ -149,6 +151,9 @@ func NewServer(ctx context.Context, services Services, logger *slog.Logger, opts
 	v.POST("/experiments/:id/import", s.importFile, editor)
 
 	s.routesBeyondCore(v, viewer, editor)
+	if err := s.browserRoutes(e); err != nil {
+		return nil, err
+	}
 	v.RouteNotFound("", wrongMethod(e))
 	v.RouteNotFound("/*", wrongMethod(e))
 	return e, nil

@@ -85,6 +85,11 @@ Environment:
   POSTLAB_BODY_MIN_RATE  slowest average upload a request body may come at, bytes a second
                          (default 65536)
   POSTLAB_BODY_IDLE      longest pause in a request body before it is cut off (default 30s)
+  POSTLAB_CORS_ORIGINS   comma-separated origins whose pages may call the API from a browser,
+                         e.g. https://tools.example.org, or * for any (default: none; the
+                         dashboard at / is the API's own origin and needs nothing)
+  POSTLAB_CORS_CREDENTIALS
+                         true lets those origins send cookies too (not with *; default false)
 `
 
 // config is what flags and the environment set.
@@ -146,6 +151,9 @@ func (cfg *config) fromEnv(getenv func(string) string) error {
 		return err
 	}
 	cfg.api.RateBurst = int(burst)
+	if cfg.api.CORS, err = corsConfig(getenv); err != nil {
+		return err
+	}
 	if cfg.dbTimeout, err = envDuration(getenv, "POSTLAB_DB_TIMEOUT", cfg.dbTimeout); err != nil {
 		return err
 	}
