@@ -41,7 +41,12 @@ func summary(in reportInput, m metricSpec, control, treatment *arm, c *Compariso
 		return prefix + fmt.Sprintf("%s, %s: no difference of the planned size (%s) was found by the last planned look, at %d posts of each.",
 			change, p, percent(in.e.MDE), *in.e.PlannedPostsPerVariant)
 	}
-	s := fmt.Sprintf("%s so far, but this could well be chance (%s)", change, p)
+	// Before the first look, or with no look crossed, a small p on all posts is not yet a
+	// verdict: the planned looks' thresholds are what keep peeking honest.
+	s := fmt.Sprintf("%s so far (%s); it is too early to call", change, p)
+	if len(v.looks) > 0 {
+		s = fmt.Sprintf("%s so far (%s), not yet clear enough at the planned looks to rule out chance", change, p)
+	}
 	if v.nextLook > 0 {
 		s += fmt.Sprintf("; the next look comes when each variant has %d posts with a value", v.nextLook)
 	}
