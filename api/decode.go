@@ -74,6 +74,8 @@ var nullable = map[reflect.Type][]string{
 	reflect.TypeFor[singleSnapshot]():            metricFields,
 	reflect.TypeFor[experiments.VariantInput]():  {"weight", "post_time"},
 	reflect.TypeFor[experiments.PostInput]():     {"followers_at_post"},
+	// null clears the plan of a draft, to have it sized at start.
+	reflect.TypeFor[experiments.ExperimentPatch](): {"planned_posts_per_variant"},
 }
 
 // nullFields names every field of raw, decoded as t, that is null without being nullable. raw
