@@ -100,17 +100,19 @@ func nullFields(raw []byte, t reflect.Type, prefix string) []experiments.FieldEr
 		if json.Unmarshal(raw, &obj) != nil {
 			return nil
 		}
-		return structNulls(obj, t, prefix)
+		return structNulls(obj, t, prefix, nullable[t])
 	}
 	return nil
 }
 
-func structNulls(obj map[string]json.RawMessage, t reflect.Type, prefix string) []experiments.FieldError {
+// structNulls checks the fields of t, where those named in allowed may be null. The fields of
+// an embedded struct (SnapshotInput's Metrics) are t's own, and so is their allowance.
+func structNulls(obj map[string]json.RawMessage, t reflect.Type, prefix string, allowed []string) []experiments.FieldError {
 	var out []experiments.FieldError
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if f.Anonymous && f.Type.Kind() == reflect.Struct {
-			out = append(out, structNulls(obj, f.Type, prefix)...)
+			out = append(out, structNulls(obj, f.Type, prefix, allowed)...)
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -119,7 +121,7 @@ func structNulls(obj map[string]json.RawMessage, t reflect.Type, prefix string) 
 			continue
 		}
 		if string(bytes.TrimSpace(value)) == "null" {
-			if !slices.Contains(nullable[t], name) {
+			if !slices.Contains(allowed, name) {
 				out = append(out, experiments.FieldError{Field: prefix + name, Message: "must not be null; leave it out instead"})
 			}
 			continue
