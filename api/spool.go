@@ -27,7 +27,7 @@ func spoolUpload(body io.Reader) (*os.File, error) {
 				detail: "the upload came too slowly and was cut off; send it again on a faster connection",
 				fields: []experiments.FieldError{{Field: "body", Message: "arrived too slowly"}}}
 		}
-		return nil, readError(err)
+		return nil, uploadError(err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		f.Close()
