@@ -43,6 +43,9 @@ func (s rowSource) Next() (experiments.ImportRow, error) {
 // uploadError answers an upload that could not be read to its end (a truncated multipart
 // form, a connection that dropped).
 func uploadError(err error) error {
+	if slow := tooSlow(err); slow != nil {
+		return slow
+	}
 	if isTooLarge(err) {
 		return echo.ErrStatusRequestEntityTooLarge
 	}
