@@ -496,7 +496,8 @@ func reportComparisons(t *testing.T, body []byte) []comparison {
 }
 
 // checkCSVRow holds each cell of a CSV row against the same field of the JSON report: numbers
-// exactly (both are written in full precision), nulls as empty cells.
+// exactly (both are written in full precision), booleans as true or false, nulls as empty
+// cells.
 func checkCSVRow(t *testing.T, header, row []string, c comparison) {
 	t.Helper()
 	for j, col := range header {
@@ -518,6 +519,10 @@ func checkCSVRow(t *testing.T, header, row []string, c comparison) {
 		case string:
 			if cell != w {
 				t.Errorf("CSV %s/%s %s = %q, want %q as in JSON", c.metric, c.fields["key"], col, cell, w)
+			}
+		case bool:
+			if cell != strconv.FormatBool(w) {
+				t.Errorf("CSV %s/%s %s = %q, want %v as in JSON", c.metric, c.fields["key"], col, cell, w)
 			}
 		default:
 			t.Errorf("CSV column %q holds a JSON %T", col, want)
