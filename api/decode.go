@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
@@ -101,6 +102,22 @@ func nullFields(raw []byte, t reflect.Type, prefix string) []experiments.FieldEr
 			return nil
 		}
 		return structNulls(obj, t, prefix, nullable[t])
+	case reflect.Map:
+		// encoding/json stores null as the zero value: {"custom": {"clicks": null}} would
+		// become 0 clicks, where the contract allows no null.
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return nil
+		}
+		var out []experiments.FieldError
+		for _, key := range slices.Sorted(maps.Keys(obj)) {
+			if string(bytes.TrimSpace(obj[key])) == "null" {
+				out = append(out, experiments.FieldError{Field: prefix + key, Message: "must not be null; leave it out instead"})
+				continue
+			}
+			out = append(out, nullFields(obj[key], t.Elem(), prefix+key+".")...)
+		}
+		return out
 	}
 	return nil
 }
