@@ -159,9 +159,11 @@ func NewServer(ctx context.Context, services Services, logger *slog.Logger, opts
 	return e, nil
 }
 
-// allow checks the route's role, then handles Idempotency-Key.
+// allow checks the route's role and refuses empty query values, then handles Idempotency-Key.
 func (s *Server) allow(need experiments.Role) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc { return requireRole(need)(s.idempotency(next)) }
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return requireRole(need)(refuseEmptyQuery(s.idempotency(next)))
+	}
 }
 
 // routesBeyondCore registers the report, import and planning endpoints.

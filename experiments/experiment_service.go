@@ -27,7 +27,7 @@ type ExperimentInput struct {
 	HorizonHours     *float64      `json:"horizon_hours"`
 	HorizonTolerance *float64      `json:"horizon_tolerance"`
 	Alpha            *float64      `json:"alpha"`
-	Correction       string        `json:"correction"`
+	Correction       *string       `json:"correction"` // left out: DefaultCorrection; "" is not a correction
 	MDE              *float64      `json:"mde"`
 	Factors          []string      `json:"factors"`
 	// PlannedPostsPerVariant is the plan; left out, it is sized when the experiment starts.
@@ -62,12 +62,12 @@ func (s *Service) CreateExperiment(ctx context.Context, p Principal, in Experime
 		PrimaryMetric: in.PrimaryMetric, SecondaryMetrics: orEmpty(in.SecondaryMetrics),
 		RatioMetrics: orEmpty(in.RatioMetrics), HorizonHours: orDefault(in.HorizonHours, DefaultHorizonHours),
 		HorizonTolerance: orDefault(in.HorizonTolerance, DefaultHorizonTolerance),
-		Alpha:            orDefault(in.Alpha, DefaultAlpha), Correction: in.Correction,
+		Alpha:            orDefault(in.Alpha, DefaultAlpha), Correction: DefaultCorrection,
 		MDE: orDefault(in.MDE, DefaultMDE), Factors: orEmpty(in.Factors),
 		PlannedPostsPerVariant: in.PlannedPostsPerVariant, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
-	if e.Correction == "" {
-		e.Correction = DefaultCorrection
+	if in.Correction != nil {
+		e.Correction = *in.Correction
 	}
 	if e.PrimaryMetric == "" {
 		e.PrimaryMetric = "views"
@@ -98,10 +98,10 @@ func validateExperiment(e Experiment) error {
 	if !keyRE.MatchString(e.Key) {
 		f.Add("key", "must be 1 to 80 lowercase letters, digits, '-' or '_', starting with a letter or digit")
 	}
-	if e.Name == "" || len(e.Name) > 200 {
+	if e.Name == "" || tooLong(e.Name, 200) {
 		f.Add("name", "must be 1 to 200 characters")
 	}
-	if len(e.Hypothesis) > 2000 {
+	if tooLong(e.Hypothesis, 2000) {
 		f.Add("hypothesis", "must be at most 2000 characters")
 	}
 	if !slices.Contains(Platforms, e.Platform) {
