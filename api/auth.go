@@ -15,16 +15,16 @@ import (
 	"postlab/experiments"
 )
 
-// keyCacheTTL bounds how long a verified key is trusted without asking the database. A key
+// KeyCacheTTL bounds how long a verified key is trusted without asking the database. A key
 // revoked through another instance (or the command line) keeps working here for at most this
 // long; revoking through this instance forgets it at once.
-const keyCacheTTL = 30 * time.Second
+const KeyCacheTTL = 30 * time.Second
 
 // keyCacheSize bounds the cache; when it is full, expired entries go, and if none had, all.
 const keyCacheSize = 10000
 
 // authenticate resolves the bearer key to a principal, or answers 401. A verified key is cached
-// for keyCacheTTL, so that an authenticated request costs no query of its own. Before any
+// for KeyCacheTTL, so that an authenticated request costs no query of its own. Before any
 // database work, a client address that has sent too many invalid keys is answered 429.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -98,7 +98,7 @@ func (k *keyCache) put(hash string, p experiments.Principal, now time.Time) {
 			clear(k.entries)
 		}
 	}
-	k.entries[hash] = cachedKey{p: p, expires: now.Add(keyCacheTTL)}
+	k.entries[hash] = cachedKey{p: p, expires: now.Add(KeyCacheTTL)}
 }
 
 // forget drops the key with this id, whatever its secret.

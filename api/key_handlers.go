@@ -52,6 +52,6 @@ func (s *Server) revokeKey(c echo.Context) error {
 	if err := s.svc.RevokeKey(c.Request().Context(), principal(c), c.Param("key_id")); err != nil {
 		return err
 	}
-	s.keys.forget(c.Param("key_id")) // other instances forget it within keyCacheTTL
+	s.keys.forget(c.Param("key_id")) // other instances forget it within KeyCacheTTL
 	return c.NoContent(http.StatusNoContent)
 }

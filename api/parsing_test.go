@@ -90,3 +90,17 @@ func TestRequestParsing(t *testing.T) {
 		e.do(call{method: "PUT", path: "/v1/nothing/here", key: e.viewer, outsideContract: true}).problem(http.StatusNotFound, "")
 	})
 }
+
+// TestEscapedSlash holds an escaped slash for part of a path segment (RFC 3986 §2.2), not a
+// separator: /v1/experiments/e1%2Freport names an experiment "e1/report", which cannot exist,
+// and is not e1's report.
+func TestEscapedSlash(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		e.experiment("e1")
+		e.do(call{method: "GET", path: "/v1/experiments/e%31", key: e.viewer}).want(http.StatusOK)
+		for _, path := range []string{"/v1/experiments/e1%2Freport", "/v1/experiments/e1%2freport",
+			"/v1/experiments/e%31%2Fvariants"} {
+			e.do(call{method: "GET", path: path, key: e.viewer, outsideContract: true}).problem(http.StatusNotFound, "")
+		}
+	})
+}

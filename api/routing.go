@@ -10,10 +10,15 @@ import (
 
 // decodePath routes on the decoded path: Echo routes on the raw path when the client escaped
 // more than it had to (/v1/experiments/e%31), and would then hand "e%31" to the handler as the
-// id. No id or key holds a "/", so decoding changes no route but the escaped one.
+// id. An escaped slash is the exception: it is part of a segment, not a separator (RFC 3986
+// §2.2), so /v1/experiments/e1%2Freport names an experiment "e1/report" (which cannot exist),
+// not e1's report. Such a path keeps its raw form and routes as one segment.
 func decodePath(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		c.Request().URL.RawPath = ""
+		u := c.Request().URL
+		if !strings.Contains(strings.ToUpper(u.RawPath), "%2F") {
+			u.RawPath = ""
+		}
 		return next(c)
 	}
 }

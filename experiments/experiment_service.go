@@ -129,7 +129,7 @@ func validateExperiment(e Experiment) error {
 		f.Add("correction", "must be one of holm, bh, none")
 	}
 	if !(e.MDE > 0 && e.MDE <= 100) || math.IsInf(e.MDE, 0) {
-		f.Add("mde", "must be a relative lift more than 0, e.g. 0.2 for 20%%")
+		f.Add("mde", "must be a relative lift more than 0 and at most 100 (10,000%%), e.g. 0.2 for 20%%")
 	}
 	if n := e.PlannedPostsPerVariant; n != nil && (*n < MinPlannedPosts || *n > MaxPlannedPosts) {
 		f.Add("planned_posts_per_variant", "must be from %d to %d posts per variant; leave it out to have it sized when the experiment starts",

@@ -83,10 +83,8 @@ func validatePost(f *FieldErrors, p Post) {
 	if strings.TrimSpace(p.ExternalID) == "" || tooLong(p.ExternalID, 200) {
 		f.Add("external_id", "is required: the platform's id of the post (1 to 200 characters)")
 	}
-	if p.Timezone != "" {
-		if _, err := time.LoadLocation(p.Timezone); err != nil {
-			f.Add("timezone", "must be an IANA time zone such as Europe/Zurich")
-		}
+	if p.Timezone != "" && !ValidZone(p.Timezone) {
+		f.Add("timezone", "must be an IANA time zone such as Europe/Zurich")
 	}
 	if p.FollowersAtPost != nil && *p.FollowersAtPost < 0 {
 		f.Add("followers_at_post", "must be 0 or more")

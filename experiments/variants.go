@@ -15,6 +15,17 @@ var clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 // ValidClock reports whether s is a local time of day HH:MM.
 func ValidClock(s string) bool { return clockRE.MatchString(s) }
 
+// ValidZone reports whether name is an IANA time zone. "Local" (which Go loads as the zone of
+// the machine that runs postlab) and "" (UTC to Go) are not: a post's or a variant's time must
+// mean the same wherever the service runs.
+func ValidZone(name string) bool {
+	if name == "" || name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
 // VariantInput is the body of POST /v1/experiments/{id}/variants (SPEC §5).
 type VariantInput struct {
 	Key       string            `json:"key"`
@@ -72,7 +83,7 @@ func validateVariant(v Variant, factors []string) error {
 		if pt.End != "" && !ValidClock(pt.End) {
 			f.Add("post_time.end", "must be a local time HH:MM")
 		}
-		if _, err := time.LoadLocation(pt.Timezone); err != nil || pt.Timezone == "" {
+		if !ValidZone(pt.Timezone) {
 			f.Add("post_time.timezone", "must be an IANA time zone such as Europe/Zurich")
 		}
 	}

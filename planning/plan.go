@@ -85,7 +85,7 @@ func (s *Service) PlanSampleSize(ctx context.Context, p experiments.Principal, i
 	}
 	power, err := stats.PowerGS(out.SD, out.MDE, out.Alpha, out.Power, out.Variants-1, PlanLooks)
 	if err != nil {
-		return SampleSize{}, experiments.Invalid(sizeError(err, out.Alpha, out.Variants))
+		return SampleSize{}, experiments.Invalid(sizeError(err, out))
 	}
 	out.Method, out.NFixed, out.Inflation = "power_gs", power.NFixed, power.Inflation
 	out.PostsPerVariant = power.N
@@ -109,7 +109,7 @@ func sampleSizeSettings(in SampleSizeInput) (SampleSize, error) {
 	case in.MDE == nil:
 		f.Add("mde", "is required: the smallest relative lift worth finding, e.g. 0.2 for 20%%")
 	case !(*in.MDE > 0 && *in.MDE <= 100):
-		f.Add("mde", "must be a relative lift more than 0, e.g. 0.2 for 20%%")
+		f.Add("mde", "must be a relative lift more than 0 and at most 100 (10,000%%), e.g. 0.2 for 20%%")
 	default:
 		out.MDE = *in.MDE
 	}
@@ -209,12 +209,19 @@ func planReason(err error) string {
 	return "cannot size the experiment with these numbers"
 }
 
-// sizeError names the field at fault when PowerGS cannot size a plan: the mde (a lift too
-// small or too large to compute with, or needing too many posts), or else alpha, when
+// sizeError names the field at fault when PowerGS cannot size a plan: a given sd so small that
+// the lift measured in sds overflows (the mde is then not to blame); the mde (a lift too small
+// or too large to compute with, or needing too many posts); or else alpha, when
 // alpha/(variants − 1) is too small to be spread over the looks.
-func sizeError(err error, alpha float64, variants int) experiments.FieldError {
+func sizeError(err error, out SampleSize) experiments.FieldError {
+	alpha, variants := out.Alpha, out.Variants
 	var e stats.InsufficientDataError
 	if errors.As(err, &e) {
+		if out.SDSource == "given" && math.IsInf(math.Log1p(out.MDE)/out.SD, 0) {
+			return experiments.FieldError{Field: "baseline.sd", Message: fmt.Sprintf(
+				"%s is too small to compute with: the lift would be infinitely many sds; the sd of log(1 + value) over posts is rarely below 0.1",
+				strconv.FormatFloat(out.SD, 'g', -1, 64))}
+		}
 		return experiments.FieldError{Field: "mde", Message: e.Reason}
 	}
 	return experiments.FieldError{Field: "alpha", Message: fmt.Sprintf(

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,5 +230,28 @@ func TestPlanSampleSizeRefusesRatesOutsideTheRange(t *testing.T) {
 		Baseline: &BaselineInput{SD: floatPtr(1)}, PostsPerWeek: floatPtr(MinPostsPerWeek)})
 	if err != nil || got.Weeks == nil || *got.Weeks != int(math.Ceil(float64(got.TotalPosts)/MinPostsPerWeek)) {
 		t.Errorf("posts_per_week %v: %+v, %v; want the weeks at the slowest rate allowed", MinPostsPerWeek, got, err)
+	}
+}
+
+// TestSampleSizeNamesTheFieldAtFault: an sd so small that the lift in sds overflows is the sd's
+// fault, not the mde's; an mde above the range says what the range is.
+func TestSampleSizeNamesTheFieldAtFault(t *testing.T) {
+	s := NewService(nil, nil)
+	tests := []struct {
+		name    string
+		in      SampleSizeInput
+		field   string
+		message string
+	}{
+		{"subnormal sd", SampleSizeInput{MDE: floatPtr(0.2), Baseline: &BaselineInput{SD: floatPtr(5e-324)}}, "baseline.sd", "too small"},
+		{"mde 1e308", SampleSizeInput{MDE: floatPtr(1e308), Baseline: &BaselineInput{SD: floatPtr(1)}}, "mde", "at most 100"},
+		{"mde 101", SampleSizeInput{MDE: floatPtr(101), Baseline: &BaselineInput{SD: floatPtr(1)}}, "mde", "at most 100"},
+	}
+	for _, tt := range tests {
+		_, err := s.PlanSampleSize(context.Background(), experiments.Principal{}, tt.in)
+		var e *experiments.Error
+		if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != tt.field || !strings.Contains(e.Fields[0].Message, tt.message) {
+			t.Errorf("%s: PlanSampleSize() = %v, want one error naming %s that says %q", tt.name, err, tt.field, tt.message)
+		}
 	}
 }

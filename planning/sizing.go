@@ -37,7 +37,7 @@ func (s *Service) PlannedPostsPerVariant(tx experiments.Tx, e experiments.Experi
 	}
 	r, err := stats.PowerGS(h.SD, e.MDE, e.Alpha, DefaultPlanPower, variants-1, PlanLooks)
 	if err != nil {
-		f := sizeError(err, e.Alpha, variants)
+		f := sizeError(err, SampleSize{Alpha: e.Alpha, Variants: variants, MDE: e.MDE, SD: h.SD})
 		return 0, &experiments.Error{Code: experiments.ECONFLICT, Fields: []experiments.FieldError{f},
 			Message: "cannot start: the plan cannot be sized (" + f.Field + ": " + f.Message + "); change it, or set planned_posts_per_variant"}
 	}

@@ -69,11 +69,11 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	dialect, dialector, err := dialectorFor(databaseURL)
+	dialect, dsn, err := ParseDatabaseURL(databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	g, err := gorm.Open(dialector, &gorm.Config{
+	g, err := gorm.Open(dialectorFor(dialect, dsn), &gorm.Config{
 		Logger:                 queryLogger{log: logger, slow: slowQuery},
 		SkipDefaultTransaction: true, // every write already runs inside Tx
 		DisableAutomaticPing:   true, // pinged below, with ctx
@@ -92,8 +92,10 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	db := &DB{gorm: g, sql: sqlDB, dialect: dialect, log: logger, read: g}
-	if dialect == DialectSQLite && !inMemory(databaseURL) {
-		if db.read, db.readSQL, err = openSQLiteReader(ctx, databaseURL, logger); err != nil {
+	if dialect == DialectSQLite && !inMemory(dsn) {
+		// dsn, not databaseURL: the read pool opens the file the write pool opened, and
+		// "sqlite://PATH" is no name SQLite knows.
+		if db.read, db.readSQL, err = openSQLiteReader(ctx, dsn, logger); err != nil {
 			_ = sqlDB.Close()
 			return nil, fmt.Errorf("open %s database: %w", dialect, err)
 		}
@@ -158,16 +160,12 @@ func inMemory(path string) bool {
 	return strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory")
 }
 
-// dialectorFor picks the database that databaseURL names; see ParseDatabaseURL.
-func dialectorFor(databaseURL string) (string, gorm.Dialector, error) {
-	dialect, dsn, err := ParseDatabaseURL(databaseURL)
-	if err != nil {
-		return "", nil, err
-	}
+// dialectorFor opens the database that ParseDatabaseURL found.
+func dialectorFor(dialect, dsn string) gorm.Dialector {
 	if dialect == DialectPostgres {
-		return dialect, postgres.New(postgres.Config{DSN: dsn}), nil
+		return postgres.New(postgres.Config{DSN: dsn})
 	}
-	return dialect, sqlite.Open(sqliteDSN(dsn)), nil
+	return sqlite.Open(sqliteDSN(dsn))
 }
 
 // libpqKeyword matches the start of libpq's keyword form, "host=… dbname=…".

@@ -120,6 +120,35 @@ func TestOpenDefaultsToSQLiteFile(t *testing.T) {
 	}
 }
 
+// TestOpenSQLiteURL opens an SQLite file named as sqlite://PATH, as the help text offers: both
+// pools must open the file at PATH, and what one writes the other reads.
+func TestOpenSQLiteURL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "named.db")
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite://"+path, nil)
+	if err != nil {
+		t.Fatalf("Open(sqlite://%s) = %v", path, err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate() = %v", err)
+	}
+	w := seedWorld(t, db)
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("Open(sqlite://%s) did not create %s: %v", path, path, err)
+	}
+	err = db.Read(ctx, func(tx experiments.Tx) error {
+		n, err := tx.CountWorkspaces()
+		if err == nil && n != 1 {
+			t.Errorf("read pool: CountWorkspaces() after seeding workspace %s = %d, want 1", w.ws.ID, n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Errorf("read pool: %v", err)
+	}
+}
+
 func TestForeignKeysEnforced(t *testing.T) {
 	eachDialect(t, func(t *testing.T, db *store.DB) {
 		w := seedWorld(t, db)

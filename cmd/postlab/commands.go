@@ -226,7 +226,10 @@ func revokeKey(ctx context.Context, svc *experiments.Service, workspace, name st
 	if err := svc.RevokeKey(ctx, p, k.ID); err != nil {
 		return fmt.Errorf("revoke key: %w", err)
 	}
-	_, err = fmt.Fprintf(stdout, "Revoked key %s (%s, %s).\n", k.Prefix, k.Name, k.Role)
+	// A running server trusts a key it has verified for api.KeyCacheTTL without asking the
+	// database again; whoever revokes a leaked key must know it is not refused at once.
+	_, err = fmt.Fprintf(stdout, "Revoked key %s (%s, %s). Running servers refuse it within %s.\n",
+		k.Prefix, k.Name, k.Role, api.KeyCacheTTL)
 	return err
 }
 
