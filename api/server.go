@@ -171,6 +171,7 @@ func (s *Server) routesBeyondCore(v *echo.Group, viewer, editor echo.MiddlewareF
 	v.GET("/experiments/:id/report", s.getReport, viewer)
 	v.GET("/experiments/:id/report/chart.svg", s.getReportChart("svg", "image/svg+xml"), viewer)
 	v.GET("/experiments/:id/report/chart.png", s.getReportChart("png", "image/png"), viewer)
+	v.GET("/experiments/:id/growth", s.getGrowth, viewer)
 	v.POST("/plan/sample-size", s.planSampleSize, viewer) // writes nothing: any key may ask
 	v.POST("/experiments/:id/schedule", s.createSchedule, editor)
 	v.GET("/experiments/:id/schedule", s.getSchedule, viewer)

@@ -165,8 +165,17 @@ func validateRatioMetrics(f *FieldErrors, ratios []RatioMetric) {
 	}
 }
 
-// ListExperiments lists the workspace's experiments.
-func (s *Service) ListExperiments(ctx context.Context, p Principal, filter ExperimentFilter) ([]Experiment, error) {
+// ExperimentListItem is an experiment as a list shows it: with how many posts it has and how
+// many of them have reached its horizon at the time of the list.
+type ExperimentListItem struct {
+	Experiment
+	Posts        int64 `json:"posts"`
+	MaturedPosts int64 `json:"matured_posts"`
+}
+
+// ListExperiments lists the workspace's experiments, each with its posts counted: one query
+// for the page of experiments and one aggregate query for the counts of all of them.
+func (s *Service) ListExperiments(ctx context.Context, p Principal, filter ExperimentFilter) ([]ExperimentListItem, error) {
 	var f FieldErrors
 	if filter.Status != "" && !slices.Contains(Statuses, filter.Status) {
 		f.Add("status", "must be one of draft, running, paused, concluded, archived")
@@ -178,11 +187,28 @@ func (s *Service) ListExperiments(ctx context.Context, p Principal, filter Exper
 		return nil, err
 	}
 	var list []Experiment
+	var counts map[string]PostCount
+	now := s.now().UTC()
 	err := s.read(ctx, func(tx Tx) (err error) {
-		list, err = tx.ListExperiments(p.WorkspaceID, filter)
+		if list, err = tx.ListExperiments(p.WorkspaceID, filter); err != nil || len(list) == 0 {
+			return err
+		}
+		ids := make([]string, len(list))
+		for i, e := range list {
+			ids[i] = e.ID
+		}
+		counts, err = tx.PostCounts(p.WorkspaceID, ids, now)
 		return err
 	})
-	return list, err
+	if err != nil {
+		return nil, err
+	}
+	items := make([]ExperimentListItem, len(list))
+	for i, e := range list {
+		c := counts[e.ID]
+		items[i] = ExperimentListItem{Experiment: e, Posts: c.Posts, MaturedPosts: c.Matured}
+	}
+	return items, nil
 }
 
 // GetExperiment finds an experiment by id or key.

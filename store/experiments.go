@@ -249,3 +249,42 @@ func (t *tx) DeleteExperiment(workspaceID, id string) error {
 	}
 	return nil
 }
+
+// PostCounts counts the posts of the experiments named, and those that have reached their
+// experiment's horizon by at (age = at − posted_at ≥ horizon, to the microsecond as the
+// report's horizon rule compares ages): one aggregate query over the posts, joined with the
+// experiments for their horizons.
+func (t *tx) PostCounts(workspaceID string, experimentIDs []string, at time.Time) (map[string]experiments.PostCount, error) {
+	out := map[string]experiments.PostCount{}
+	if len(experimentIDs) == 0 {
+		return out, nil
+	}
+	horizonMicros := "round(e.horizon_hours * 3600000000)"
+	matured := "p.posted_at + " + horizonMicros + " * interval '1 microsecond' <= ?"
+	var cutoff any = dbTime(at)
+	if t.dialect == DialectSQLite {
+		// Stored timestamps are text in SQLite: compare whole microseconds (see sqliteMicros).
+		matured = sqliteMicros("p.posted_at") + " + CAST(" + horizonMicros + " AS INTEGER) <= ?"
+		cutoff = dbTime(at).UnixMicro()
+	}
+	rows, err := t.db.Raw(`SELECT p.experiment_id, count(*), count(CASE WHEN `+matured+` THEN 1 END)
+		FROM posts p JOIN experiments e ON e.id = p.experiment_id AND e.workspace_id = p.workspace_id
+		WHERE p.workspace_id = ? AND p.experiment_id IN ?
+		GROUP BY p.experiment_id`, cutoff, workspaceID, experimentIDs).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("count posts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var c experiments.PostCount
+		if err := rows.Scan(&id, &c.Posts, &c.Matured); err != nil {
+			return nil, fmt.Errorf("count posts: %w", err)
+		}
+		out[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count posts: %w", err)
+	}
+	return out, nil
+}
