@@ -173,21 +173,30 @@ func (t *tx) InsertExperiment(e experiments.Experiment) error {
 
 // GetExperiment finds the experiment whose id, or else whose key, is idOrKey.
 func (t *tx) GetExperiment(workspaceID, idOrKey string, forUpdate bool) (experiments.Experiment, error) {
-	q := t.db.Where("workspace_id = ? AND (id = ? OR key = ?)", workspaceID, idOrKey, idOrKey).
-		Order(clause.OrderBy{Expression: clause.Expr{
-			SQL:                "CASE WHEN id = ? THEN 0 ELSE 1 END",
-			Vars:               []any{idOrKey},
-			WithoutParentheses: true,
-		}})
+	// An id wins over a key that happens to spell it, so the id is looked up first and the key
+	// only when no id matches. Two plain lookups cost less than one statement with an OR and
+	// an ORDER BY (which SQLite parses, plans and sorts afresh on every read), and a read by
+	// id, the usual one, makes only the first.
+	row, err := t.experimentWhere("id", workspaceID, idOrKey, forUpdate)
+	if experiments.IsNotFound(err) {
+		row, err = t.experimentWhere("key", workspaceID, idOrKey, forUpdate)
+	}
+	if err != nil {
+		return experiments.Experiment{}, err
+	}
+	return row.toDomain()
+}
+
+// experimentWhere reads the workspace's experiment whose column (id or key) is value.
+func (t *tx) experimentWhere(column, workspaceID, value string, forUpdate bool) (experimentRow, error) {
+	q := t.db.Where("workspace_id = ? AND "+column+" = ?", workspaceID, value)
 	// SQLite needs no lock: the transaction began IMMEDIATE and so already excludes writers.
 	if forUpdate && t.dialect == DialectPostgres {
 		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 	}
 	var row experimentRow
-	if err := take(q, &row, "experiment", "get experiment"); err != nil {
-		return experiments.Experiment{}, err
-	}
-	return row.toDomain()
+	err := take(q, &row, "experiment", "get experiment")
+	return row, err
 }
 
 func (t *tx) ListExperiments(workspaceID string, f experiments.ExperimentFilter) ([]experiments.Experiment, error) {
