@@ -139,7 +139,7 @@ func TestRequestIDs(t *testing.T) {
 		t.Errorf("log lines by request id = %v", ids)
 	}
 	if !closed || !closedLine {
-		t.Errorf("a disconnected client was not logged as such (request line 499 WARN: %v; own line with request_id: %v)", closed, closedLine)
+		t.Errorf("a disconnected client was not logged as such (request line 499 WARN: %v; own line with request_id: %v); log:\n%s", closed, closedLine, logs.String())
 	}
 }
 
