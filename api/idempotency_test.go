@@ -240,7 +240,7 @@ func TestIdempotencyCrash(t *testing.T) {
 		// The server may still be rolling back when the client retries: 409 with Retry-After
 		// says so, for a moment.
 		var retry *response
-		for range 100 {
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
 			retry = e.do(call{method: "POST", path: "/v1/experiments", key: e.editor, body: body, headers: idem("gone")})
 			if retry.Status != http.StatusConflict || retry.Header.Get("Retry-After") == "" {
 				break
