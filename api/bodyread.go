@@ -4,7 +4,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"time"
+
+	"postlab/experiments"
 )
 
 // BodyReadLimits bound how slowly a client may send a request body: its first bytes within
@@ -43,6 +46,17 @@ func WithBodyReadLimits(h http.Handler, limits BodyReadLimits) http.Handler {
 		r.Body = b
 		h.ServeHTTP(w, r)
 	})
+}
+
+// tooSlow is the answer to a body cut off by its read deadline (os.ErrDeadlineExceeded), or
+// nil for any other read error.
+func tooSlow(err error) error {
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil
+	}
+	return &requestError{status: http.StatusRequestTimeout,
+		detail: "the body came too slowly and was cut off; send it again on a faster connection",
+		fields: []experiments.FieldError{{Field: "body", Message: "arrived too slowly"}}}
 }
 
 type deadlineBody struct {

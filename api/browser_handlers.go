@@ -153,12 +153,28 @@ func gzipped(b []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// isAppRoute reports whether a path (without its leading slash) is one of the dashboard's own
+// pages, which the app draws from index.html: the experiments list, an experiment and its
+// report and schedule, learnings, and the key page. Any other path is the server's (/metrics
+// when it is off, a mistyped /v2/…) and answers 404.
+func isAppRoute(name string) bool {
+	parts := strings.Split(name, "/")
+	switch parts[0] {
+	case ".", "", "learnings", "key":
+		return len(parts) == 1
+	case "experiments":
+		return len(parts) == 1 || (len(parts) <= 3 && parts[1] != "" &&
+			(len(parts) == 2 || parts[2] == "report" || parts[2] == "schedule"))
+	}
+	return false
+}
+
 func (d *dashboard) serve(c echo.Context) error {
 	name := strings.TrimPrefix(path.Clean("/"+c.Param("*")), "/")
 	f, ok := d.files[name]
 	if !ok {
-		if path.Ext(name) != "" || strings.HasPrefix(name, "v1/") {
-			return echo.ErrNotFound // a missing file, not an app route: say so
+		if !isAppRoute(name) {
+			return echo.ErrNotFound // a missing file, not one of the app's pages: say so
 		}
 		name = "index.html"
 		if f, ok = d.files[name]; !ok {

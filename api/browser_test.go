@@ -80,7 +80,7 @@ func TestDocsAndDashboard(t *testing.T) {
 	if again.StatusCode != http.StatusNotModified {
 		t.Errorf("GET / with its ETag = %d, want 304", again.StatusCode)
 	}
-	for _, p := range []string{"/assets/missing.js", "/v1/nothing-here"} {
+	for _, p := range []string{"/assets/missing.js", "/v1/nothing-here", "/metrics", "/v2/experiments", "/experiments/x/report/extra"} {
 		if res := send(t, http.MethodGet, e.srv.URL+p, nil); res.StatusCode != 404 && res.StatusCode != 401 {
 			t.Errorf("GET %s = %d, want 404 (or 401 under /v1)", p, res.StatusCode)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
@@ -74,6 +75,8 @@ var nullable = map[reflect.Type][]string{
 	reflect.TypeFor[singleSnapshot]():            metricFields,
 	reflect.TypeFor[experiments.VariantInput]():  {"weight", "post_time"},
 	reflect.TypeFor[experiments.PostInput]():     {"followers_at_post"},
+	// null clears the plan of a draft, to have it sized at start.
+	reflect.TypeFor[experiments.ExperimentPatch](): {"planned_posts_per_variant"},
 }
 
 // nullFields names every field of raw, decoded as t, that is null without being nullable. raw
@@ -98,17 +101,35 @@ func nullFields(raw []byte, t reflect.Type, prefix string) []experiments.FieldEr
 		if json.Unmarshal(raw, &obj) != nil {
 			return nil
 		}
-		return structNulls(obj, t, prefix)
+		return structNulls(obj, t, prefix, nullable[t])
+	case reflect.Map:
+		// encoding/json stores null as the zero value: {"custom": {"clicks": null}} would
+		// become 0 clicks, where the contract allows no null.
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return nil
+		}
+		var out []experiments.FieldError
+		for _, key := range slices.Sorted(maps.Keys(obj)) {
+			if string(bytes.TrimSpace(obj[key])) == "null" {
+				out = append(out, experiments.FieldError{Field: prefix + key, Message: "must not be null; leave it out instead"})
+				continue
+			}
+			out = append(out, nullFields(obj[key], t.Elem(), prefix+key+".")...)
+		}
+		return out
 	}
 	return nil
 }
 
-func structNulls(obj map[string]json.RawMessage, t reflect.Type, prefix string) []experiments.FieldError {
+// structNulls checks the fields of t, where those named in allowed may be null. The fields of
+// an embedded struct (SnapshotInput's Metrics) are t's own, and so is their allowance.
+func structNulls(obj map[string]json.RawMessage, t reflect.Type, prefix string, allowed []string) []experiments.FieldError {
 	var out []experiments.FieldError
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if f.Anonymous && f.Type.Kind() == reflect.Struct {
-			out = append(out, structNulls(obj, f.Type, prefix)...)
+			out = append(out, structNulls(obj, f.Type, prefix, allowed)...)
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -117,7 +138,7 @@ func structNulls(obj map[string]json.RawMessage, t reflect.Type, prefix string) 
 			continue
 		}
 		if string(bytes.TrimSpace(value)) == "null" {
-			if !slices.Contains(nullable[t], name) {
+			if !slices.Contains(allowed, name) {
 				out = append(out, experiments.FieldError{Field: prefix + name, Message: "must not be null; leave it out instead"})
 			}
 			continue

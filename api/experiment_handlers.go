@@ -44,7 +44,7 @@ func (s *Server) listExperiments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pageOf(s, p, "experiments", page, list, func(e experiments.Experiment) string { return e.ID }))
+	return c.JSON(http.StatusOK, pageOf(s, p, "experiments", page, list, func(e experiments.ExperimentListItem) string { return e.ID }))
 }
 
 func (s *Server) getExperiment(c echo.Context) error {

@@ -702,6 +702,7 @@ func (f *fuzzer) readBack() {
 		}
 		get(exp + "/report")
 		get(exp + "/report?horizon=latest")
+		get(exp + "/growth")
 		get(exp+"/next", http.StatusConflict)
 		get(exp+"/schedule", http.StatusNotFound)
 	}

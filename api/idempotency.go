@@ -383,6 +383,9 @@ func hashBody(c echo.Context) (string, error) {
 }
 
 func readError(err error) error {
+	if slow := tooSlow(err); slow != nil {
+		return slow
+	}
 	if isTooLarge(err) {
 		return echo.ErrStatusRequestEntityTooLarge
 	}

@@ -43,6 +43,9 @@ func (s rowSource) Next() (experiments.ImportRow, error) {
 // uploadError answers an upload that could not be read to its end (a truncated multipart
 // form, a connection that dropped).
 func uploadError(err error) error {
+	if slow := tooSlow(err); slow != nil {
+		return slow
+	}
 	if isTooLarge(err) {
 		return echo.ErrStatusRequestEntityTooLarge
 	}
@@ -135,6 +138,10 @@ func parseMapping(raw string) (importer.Mapping, error) {
 	if raw == "" {
 		return m, nil
 	}
+	// encoding/json takes null for "nothing to decode"; the contract asks for an object.
+	if strings.TrimSpace(raw) == "null" {
+		return m, badRequest("mapping", "must be a JSON object such as {\"variants\": {\"<external_id>\": \"<variant_key>\"}}, not null")
+	}
 	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
@@ -204,6 +211,11 @@ func importBody(c echo.Context) (io.Reader, *importer.Mapping, error) {
 func readerOptions(c echo.Context, e experiments.Experiment) (importer.Options, error) {
 	q := c.QueryParams()
 	opts := importer.Options{Platform: q.Get("platform"), Account: q.Get("account"), Timezone: q.Get("timezone")}
+	// The importer also reads a file's platform cells in any case; the query takes the
+	// contract's values exactly.
+	if v, ok := q["platform"]; ok && !slices.Contains(experiments.Platforms, v[0]) {
+		return opts, badRequest("platform", "must be one of "+strings.Join(experiments.Platforms, ", "))
+	}
 	if opts.Platform == "" {
 		opts.Platform = e.Platform
 	}

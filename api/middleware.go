@@ -3,8 +3,10 @@ package api
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -87,6 +89,21 @@ func checkText(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// refuseEmptyQuery answers 400 to a query parameter of the API sent without a value (?limit=,
+// ?dry_run): the contract allows no empty value, and taking one for an absent parameter would
+// let a client's mistake, such as an unset variable in a URL template, pass unnoticed.
+func refuseEmptyQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		q := c.QueryParams()
+		for _, name := range slices.Sorted(maps.Keys(q)) {
+			if slices.Contains(q[name], "") {
+				return badRequest(name, "must not be empty: give a value, or leave the parameter out")
+			}
+		}
+		return next(c)
+	}
+}
 
 // requireRole answers 403 unless the key's role allows need.
 func requireRole(need experiments.Role) echo.MiddlewareFunc {

@@ -27,6 +27,13 @@ func TestRequestParsing(t *testing.T) {
 				body: map[string]any{"account": nil}}, 422, "account"},
 			{"null in a batch row", call{method: "POST", path: "/v1/snapshots:batch", specInvalid: true, body: map[string]any{
 				"snapshots": []map[string]any{{"post_id": post, "observed_at": nil, "views": 1}}}}, 422, "snapshots[0].observed_at"},
+			{"null custom metric", call{method: "POST", path: "/v1/posts/" + post + "/snapshots", specInvalid: true, body: map[string]any{
+				"observed_at": "2026-09-15T17:05:00Z", "custom": map[string]any{"clicks": nil}}}, 422, "custom.clicks"},
+			{"null custom metric in a batch row", call{method: "POST", path: "/v1/snapshots:batch", specInvalid: true, body: map[string]any{
+				"snapshots": []map[string]any{{"post_id": post, "observed_at": "2026-09-15T17:05:00Z", "custom": map[string]any{"clicks": nil}}}}},
+				422, "snapshots[0].custom.clicks"},
+			{"empty correction", call{method: "POST", path: "/v1/experiments", specInvalid: true, body: map[string]any{
+				"key": "empty-correction", "name": "n", "platform": "tiktok", "correction": ""}}, 422, "correction"},
 			{"batch platform outside the enum", call{method: "POST", path: "/v1/snapshots:batch", specInvalid: true, body: map[string]any{
 				"snapshots": []map[string]any{{"post_id": post, "platform": "myspace", "observed_at": "2026-09-15T17:05:00Z", "views": 1}}}},
 				422, "snapshots[0].platform"},

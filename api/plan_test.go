@@ -47,6 +47,7 @@ func (e *env) planSnapshots(exp, variant, account, prefix string, views []int64)
 //	pgs(1.27, 0.2, 0.01, power = 0.9, comparisons = 2)    # 1624.18249155235 1.00659184592109 1635
 //	pgs(sd(log1p(c(120, 900, 4000, 35000))), 0.2, 0.05)   # 2704.85858693650 1.01963733045673 2758
 //	pgs(sd(log1p(c(120, 900, 4000, 35000, 10, 20))), 0.5, 0.05)  # 936.368255510235 … 955
+//	pgs(1, 0.2, 0.0001, comparisons = 99)                 # 1982.29644706851 1.00030480451599 1983
 func TestSampleSize(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
 		plan := func(key string, body map[string]any) planning.SampleSize {
@@ -85,6 +86,13 @@ func TestSampleSize(t *testing.T) {
 			}
 			if !strings.Contains(got.Summary, "lift in views with 90% power") || !strings.Contains(got.Summary, "across 3 variants).") {
 				t.Errorf("summary = %q", got.Summary)
+			}
+		})
+
+		t.Run("small alpha shared by many comparisons", func(t *testing.T) {
+			got := plan(e.viewer, map[string]any{"mde": 0.2, "alpha": 0.0001, "variants": 100, "baseline": map[string]any{"sd": 1}})
+			if got.PostsPerVariant != 1983 || math.Abs(got.NFixed-1982.29644706851) > 1e-6*1982.3 || math.Abs(got.Inflation-1.00030480451599) > 1e-6 {
+				t.Errorf("plan = %d per variant, n_fixed %v, inflation %v; want 1983, 1982.29644706851, 1.00030480451599", got.PostsPerVariant, got.NFixed, got.Inflation)
 			}
 		})
 
@@ -144,7 +152,8 @@ func TestSampleSize(t *testing.T) {
 				{"ratio metric", map[string]any{"mde": 0.2, "baseline": map[string]any{"experiment": exp, "metric": "engagement_rate"}}, "baseline.metric", false},
 				{"ratio primary metric", map[string]any{"mde": 0.2, "baseline": map[string]any{"experiment": ratio}}, "baseline.metric", false},
 				{"too many posts", map[string]any{"mde": 0.0001, "baseline": map[string]any{"sd": 50}}, "mde", false},
-				{"alpha too small for the comparisons", map[string]any{"mde": 0.2, "alpha": 0.0001, "variants": 100, "baseline": map[string]any{"sd": 1}}, "alpha", false},
+				// alpha/99 ≈ 1e-14: no group-sequential design (a boundary beyond 8 with spending left; rpact refuses alphas below 1e-6).
+				{"alpha too small for the comparisons", map[string]any{"mde": 0.2, "alpha": 1e-12, "variants": 100, "baseline": map[string]any{"sd": 1}}, "alpha", false},
 			}
 			for _, tt := range tests {
 				e.do(call{method: "POST", path: "/v1/plan/sample-size", key: e.viewer, body: tt.body, specInvalid: tt.specInvalid}).

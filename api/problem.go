@@ -125,14 +125,16 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		ctx := c.Request().Context()
-		if clientGone(c) {
+		p := problemFor(err)
+		// A body cut off by its read deadline ends the request's context too (net/http
+		// cancels it on a failed read), but that client is still there to be told 408.
+		if clientGone(c) && p.Status != http.StatusRequestTimeout {
 			// The client went away: whatever failed, failed for that. Nothing is sent, and the
 			// request is logged with statusClientClosed, not as a server error.
 			c.Response().Status = statusClientClosed
 			logger.InfoContext(ctx, "client closed the request", "method", c.Request().Method, "route", c.Path(), "error", err)
 			return
 		}
-		p := problemFor(err)
 		switch {
 		case p.Status == http.StatusServiceUnavailable:
 			// An outage of the database, not a bug: the client is told when to come back.

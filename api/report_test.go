@@ -3,6 +3,7 @@ package api_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"postlab/api"
+	"postlab/experiments"
 	"postlab/report"
 	"postlab/store/storetest"
 )
@@ -59,6 +61,9 @@ func readCSV(t testing.TB, name string) []map[string]string {
 	return out
 }
 
+// referencePlan is the synthetic experiment's planned_posts_per_variant (P in report_reference.R).
+const referencePlan = 24
+
 // loadReference creates the synthetic experiment of report_reference.R through the API and
 // returns its id: three variants with planned weights, posts from three accounts (two logged
 // while the experiment was a draft), and their snapshots.
@@ -71,7 +76,7 @@ func (e *env) loadReference(names ...string) string {
 		"key": "forclimate-formats", "name": "#ForClimate: hashtags and formats", "platform": "tiktok",
 		"hypothesis": "#ClimateAction videos get more views", "primary_metric": "views",
 		"secondary_metrics": []string{"engagement_rate", "completion_rate"}, "horizon_hours": 24,
-		"factors": []string{"hashtags", "format"}}}).want(http.StatusCreated).field("id")
+		"factors": []string{"hashtags", "format"}, "planned_posts_per_variant": referencePlan}}).want(http.StatusCreated).field("id")
 	for _, v := range []struct {
 		key, name, hashtags, format string
 		weight                      float64
@@ -147,7 +152,7 @@ func readExpected(t *testing.T) []expectation {
 
 // idFields name the element of each array the expected paths select, e.g. variants[photo].
 var idFields = map[string]string{"metrics": "metric", "variants": "key", "comparisons": "key",
-	"by_account": "account", "factors": "factor", "levels": "level", "warnings": "code"}
+	"by_account": "account", "factors": "factor", "levels": "level", "warnings": "code", "looks": "look"}
 
 var segmentRE = regexp.MustCompile(`^([a-z_0-9-]+)(?:\[([^\]]+)\])?$`)
 
@@ -173,7 +178,8 @@ func lookup(doc any, path string) (v any, found bool, err error) {
 		list, _ := v.([]any)
 		v, ok = nil, false
 		for _, item := range list {
-			if el, _ := item.(map[string]any); el != nil && el[idFields[m[1]]] == m[2] {
+			// An id is a string (a key) or a number (a look), written as R prints it.
+			if el, _ := item.(map[string]any); el != nil && el[idFields[m[1]]] != nil && fmt.Sprint(el[idFields[m[1]]]) == m[2] {
 				v, ok = el, true
 				break
 			}
@@ -228,7 +234,7 @@ func checkExpected(t *testing.T, report []byte, exps []expectation, prefix strin
 	checked := 0
 	for _, x := range exps {
 		path, ok := strings.CutPrefix(x.path, prefix)
-		if !ok || (prefix == "" && strings.HasPrefix(x.path, "latest.")) {
+		if !ok || (prefix == "" && (strings.HasPrefix(x.path, "latest.") || strings.HasPrefix(x.path, "unplanned."))) {
 			continue
 		}
 		checked++
@@ -276,7 +282,9 @@ func checkExpected(t *testing.T, report []byte, exps []expectation, prefix strin
 const referenceQuery = "?metric=views&metric=engagement_rate&metric=completion_rate"
 
 // TestReportMatchesR checks every statistic of the synthetic experiment's report, at the
-// horizon and under horizon=latest, against R (api/testdata/report_reference.R).
+// horizon and under horizon=latest, against R (api/testdata/report_reference.R): its looks and
+// the decisions they give under its plan, and the decisions of the same experiment without a
+// plan, as an experiment started before plans existed has none.
 func TestReportMatchesR(t *testing.T) {
 	exps := readExpected(t)
 	for _, d := range storetest.Dialects() {
@@ -295,7 +303,36 @@ func TestReportMatchesR(t *testing.T) {
 			r.decode(&rep)
 			checkReportShape(t, rep)
 			checkWhatIf(t, e, exp)
+
+			e.removePlan(exp)
+			legacy := e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report" + referenceQuery, key: e.viewer}).want(http.StatusOK)
+			if n := checkExpected(t, legacy.Body, exps, "unplanned."); n < 20 {
+				t.Errorf("checked %d values of the unplanned report", n)
+			}
 		})
+	}
+}
+
+// removePlan writes the experiment back without a plan, as the migration that added plans left
+// every experiment started before it: the store is the only way to such a row, since the API
+// freezes a plan at start.
+func (e *env) removePlan(id string) {
+	e.t.Helper()
+	ctx := context.Background()
+	ws, err := e.svc.Authenticate(ctx, e.editor)
+	if err != nil {
+		e.t.Fatalf("authenticate: %v", err)
+	}
+	err = e.svc.Store().Tx(ctx, func(tx experiments.Tx) error {
+		x, err := tx.GetExperiment(ws.WorkspaceID, id, true)
+		if err != nil {
+			return err
+		}
+		x.PlannedPostsPerVariant = nil
+		return tx.UpdateExperiment(x)
+	})
+	if err != nil {
+		e.t.Fatalf("remove the plan of %s: %v", id, err)
 	}
 }
 
@@ -351,8 +388,8 @@ func checkReportShape(t *testing.T, r report.Report) {
 			}
 		}
 	}
-	if r.WhatIf || r.PlannedPostsPerVariant != nil {
-		t.Errorf("what_if %v, plan %v; want the experiment's own report of an unplanned experiment", r.WhatIf, r.PlannedPostsPerVariant)
+	if r.WhatIf || r.PlannedPostsPerVariant == nil || *r.PlannedPostsPerVariant != referencePlan {
+		t.Errorf("what_if %v, plan %v; want the experiment's own report, planned at %d", r.WhatIf, r.PlannedPostsPerVariant, referencePlan)
 	}
 }
 
@@ -496,7 +533,8 @@ func reportComparisons(t *testing.T, body []byte) []comparison {
 }
 
 // checkCSVRow holds each cell of a CSV row against the same field of the JSON report: numbers
-// exactly (both are written in full precision), nulls as empty cells.
+// exactly (both are written in full precision), booleans as true or false, nulls as empty
+// cells.
 func checkCSVRow(t *testing.T, header, row []string, c comparison) {
 	t.Helper()
 	for j, col := range header {
@@ -518,6 +556,10 @@ func checkCSVRow(t *testing.T, header, row []string, c comparison) {
 		case string:
 			if cell != w {
 				t.Errorf("CSV %s/%s %s = %q, want %q as in JSON", c.metric, c.fields["key"], col, cell, w)
+			}
+		case bool:
+			if cell != strconv.FormatBool(w) {
+				t.Errorf("CSV %s/%s %s = %q, want %v as in JSON", c.metric, c.fields["key"], col, cell, w)
 			}
 		default:
 			t.Errorf("CSV column %q holds a JSON %T", col, want)

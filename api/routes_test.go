@@ -22,6 +22,12 @@ var browserOnly = map[string]bool{
 	"HEAD /*":   true,
 }
 
+// optionalRoutes are served only when an option turns them on (the contract says so); the
+// test builds the server with each on, and checks that without it the route is not there.
+var optionalRoutes = map[string]func(*api.Options){
+	"GET /metrics": func(o *api.Options) { o.Metrics = true },
+}
+
 // contractMethods are the methods an OpenAPI path item can hold. Echo also registers routes of
 // its own (e.g. RouteNotFound for a group) under other names; those are not endpoints.
 var contractMethods = []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete,
@@ -40,11 +46,11 @@ func contractPath(echoPath string) string {
 // TestRoutesMatchContract compares the server's real routes with openapi.yaml's operations:
 // a route the contract does not describe, or an operation no route serves, fails.
 func TestRoutesMatchContract(t *testing.T) {
-	e := newEnv(t, "sqlite", api.DefaultOptions())
-	router, ok := e.srv.Config.Handler.(*echo.Echo)
-	if !ok {
-		t.Fatalf("api.NewServer returned a %T; this test reads the routes of an *echo.Echo", e.srv.Config.Handler)
+	opts := api.DefaultOptions()
+	for _, turnOn := range optionalRoutes {
+		turnOn(&opts)
 	}
+	router := routerOf(t, newEnv(t, "sqlite", opts))
 	doc, err := openapi3.NewLoader().LoadFromData(postlab.OpenAPI)
 	if err != nil {
 		t.Fatalf("openapi.yaml: %v", err)
@@ -75,4 +81,24 @@ func TestRoutesMatchContract(t *testing.T) {
 	if len(served) < 10 {
 		t.Fatalf("read only %d routes from the server; the test is not seeing the router", len(served))
 	}
+}
+
+// TestOptionalRoutesOff checks that the default options serve none of the optional routes.
+func TestOptionalRoutesOff(t *testing.T) {
+	router := routerOf(t, newEnv(t, "sqlite", api.DefaultOptions()))
+	for _, r := range router.Routes() {
+		name := r.Method + " " + contractPath(r.Path)
+		if _, optional := optionalRoutes[name]; optional {
+			t.Errorf("%s is served with the default options; it should need its option", name)
+		}
+	}
+}
+
+func routerOf(t *testing.T, e *env) *echo.Echo {
+	t.Helper()
+	router, ok := e.srv.Config.Handler.(*echo.Echo)
+	if !ok {
+		t.Fatalf("api.NewServer returned a %T; this test reads the routes of an *echo.Echo", e.srv.Config.Handler)
+	}
+	return router
 }

@@ -159,9 +159,11 @@ func NewServer(ctx context.Context, services Services, logger *slog.Logger, opts
 	return e, nil
 }
 
-// allow checks the route's role, then handles Idempotency-Key.
+// allow checks the route's role and refuses empty query values, then handles Idempotency-Key.
 func (s *Server) allow(need experiments.Role) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc { return requireRole(need)(s.idempotency(next)) }
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return requireRole(need)(refuseEmptyQuery(s.idempotency(next)))
+	}
 }
 
 // routesBeyondCore registers the report, import and planning endpoints.
@@ -169,6 +171,7 @@ func (s *Server) routesBeyondCore(v *echo.Group, viewer, editor echo.MiddlewareF
 	v.GET("/experiments/:id/report", s.getReport, viewer)
 	v.GET("/experiments/:id/report/chart.svg", s.getReportChart("svg", "image/svg+xml"), viewer)
 	v.GET("/experiments/:id/report/chart.png", s.getReportChart("png", "image/png"), viewer)
+	v.GET("/experiments/:id/growth", s.getGrowth, viewer)
 	v.POST("/plan/sample-size", s.planSampleSize, viewer) // writes nothing: any key may ask
 	v.POST("/experiments/:id/schedule", s.createSchedule, editor)
 	v.GET("/experiments/:id/schedule", s.getSchedule, viewer)

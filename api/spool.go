@@ -1,13 +1,10 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 
-	"postlab/experiments"
 	"postlab/importer"
 )
 
@@ -22,12 +19,7 @@ func spoolUpload(body io.Reader) (*os.File, error) {
 	_ = os.Remove(f.Name()) // unlinked: nothing is left behind, even after a crash
 	if _, err := io.Copy(f, body); err != nil {
 		f.Close()
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil, &requestError{status: http.StatusRequestTimeout,
-				detail: "the upload came too slowly and was cut off; send it again on a faster connection",
-				fields: []experiments.FieldError{{Field: "body", Message: "arrived too slowly"}}}
-		}
-		return nil, readError(err)
+		return nil, uploadError(err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		f.Close()

@@ -27,7 +27,7 @@ type ExperimentInput struct {
 	HorizonHours     *float64      `json:"horizon_hours"`
 	HorizonTolerance *float64      `json:"horizon_tolerance"`
 	Alpha            *float64      `json:"alpha"`
-	Correction       string        `json:"correction"`
+	Correction       *string       `json:"correction"` // left out: DefaultCorrection; "" is not a correction
 	MDE              *float64      `json:"mde"`
 	Factors          []string      `json:"factors"`
 	// PlannedPostsPerVariant is the plan; left out, it is sized when the experiment starts.
@@ -62,12 +62,12 @@ func (s *Service) CreateExperiment(ctx context.Context, p Principal, in Experime
 		PrimaryMetric: in.PrimaryMetric, SecondaryMetrics: orEmpty(in.SecondaryMetrics),
 		RatioMetrics: orEmpty(in.RatioMetrics), HorizonHours: orDefault(in.HorizonHours, DefaultHorizonHours),
 		HorizonTolerance: orDefault(in.HorizonTolerance, DefaultHorizonTolerance),
-		Alpha:            orDefault(in.Alpha, DefaultAlpha), Correction: in.Correction,
+		Alpha:            orDefault(in.Alpha, DefaultAlpha), Correction: DefaultCorrection,
 		MDE: orDefault(in.MDE, DefaultMDE), Factors: orEmpty(in.Factors),
 		PlannedPostsPerVariant: in.PlannedPostsPerVariant, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
-	if e.Correction == "" {
-		e.Correction = DefaultCorrection
+	if in.Correction != nil {
+		e.Correction = *in.Correction
 	}
 	if e.PrimaryMetric == "" {
 		e.PrimaryMetric = "views"
@@ -98,10 +98,10 @@ func validateExperiment(e Experiment) error {
 	if !keyRE.MatchString(e.Key) {
 		f.Add("key", "must be 1 to 80 lowercase letters, digits, '-' or '_', starting with a letter or digit")
 	}
-	if e.Name == "" || len(e.Name) > 200 {
+	if e.Name == "" || tooLong(e.Name, 200) {
 		f.Add("name", "must be 1 to 200 characters")
 	}
-	if len(e.Hypothesis) > 2000 {
+	if tooLong(e.Hypothesis, 2000) {
 		f.Add("hypothesis", "must be at most 2000 characters")
 	}
 	if !slices.Contains(Platforms, e.Platform) {
@@ -165,8 +165,17 @@ func validateRatioMetrics(f *FieldErrors, ratios []RatioMetric) {
 	}
 }
 
-// ListExperiments lists the workspace's experiments.
-func (s *Service) ListExperiments(ctx context.Context, p Principal, filter ExperimentFilter) ([]Experiment, error) {
+// ExperimentListItem is an experiment as a list shows it: with how many posts it has and how
+// many of them have reached its horizon at the time of the list.
+type ExperimentListItem struct {
+	Experiment
+	Posts        int64 `json:"posts"`
+	MaturedPosts int64 `json:"matured_posts"`
+}
+
+// ListExperiments lists the workspace's experiments, each with its posts counted: one query
+// for the page of experiments and one aggregate query for the counts of all of them.
+func (s *Service) ListExperiments(ctx context.Context, p Principal, filter ExperimentFilter) ([]ExperimentListItem, error) {
 	var f FieldErrors
 	if filter.Status != "" && !slices.Contains(Statuses, filter.Status) {
 		f.Add("status", "must be one of draft, running, paused, concluded, archived")
@@ -178,11 +187,28 @@ func (s *Service) ListExperiments(ctx context.Context, p Principal, filter Exper
 		return nil, err
 	}
 	var list []Experiment
+	var counts map[string]PostCount
+	now := s.now().UTC()
 	err := s.read(ctx, func(tx Tx) (err error) {
-		list, err = tx.ListExperiments(p.WorkspaceID, filter)
+		if list, err = tx.ListExperiments(p.WorkspaceID, filter); err != nil || len(list) == 0 {
+			return err
+		}
+		ids := make([]string, len(list))
+		for i, e := range list {
+			ids[i] = e.ID
+		}
+		counts, err = tx.PostCounts(p.WorkspaceID, ids, now)
 		return err
 	})
-	return list, err
+	if err != nil {
+		return nil, err
+	}
+	items := make([]ExperimentListItem, len(list))
+	for i, e := range list {
+		c := counts[e.ID]
+		items[i] = ExperimentListItem{Experiment: e, Posts: c.Posts, MaturedPosts: c.Matured}
+	}
+	return items, nil
 }
 
 // GetExperiment finds an experiment by id or key.

@@ -60,7 +60,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 // CreateWorkspace creates a workspace with its first admin key, whose secret is returned once.
 func (s *Service) CreateWorkspace(ctx context.Context, name string) (Workspace, string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 200 {
+	if name == "" || tooLong(name, 200) {
 		return Workspace{}, "", Invalid(FieldError{"name", "must be 1 to 200 characters"})
 	}
 	ws := Workspace{ID: NewID(), Name: name, CreatedAt: s.Now()}
@@ -146,7 +146,7 @@ type KeyInput struct {
 
 func (in KeyInput) validate() error {
 	var f FieldErrors
-	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 200 {
+	if strings.TrimSpace(in.Name) == "" || tooLong(in.Name, 200) {
 		f.Add("name", "must be 1 to 200 characters")
 	}
 	if !slices.Contains(Roles, in.Role) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // PostInput is the body of POST /v1/experiments/{id}/posts (SPEC §5). The variant is named by
@@ -76,10 +77,10 @@ func validatePost(f *FieldErrors, p Post) {
 	if !slices.Contains(Platforms, p.Platform) {
 		f.Add("platform", "must be one of %s", strings.Join(Platforms, ", "))
 	}
-	if strings.TrimSpace(p.Account) == "" || len(p.Account) > 200 {
+	if strings.TrimSpace(p.Account) == "" || tooLong(p.Account, 200) {
 		f.Add("account", "is required: the handle that published the post (1 to 200 characters)")
 	}
-	if strings.TrimSpace(p.ExternalID) == "" || len(p.ExternalID) > 200 {
+	if strings.TrimSpace(p.ExternalID) == "" || tooLong(p.ExternalID, 200) {
 		f.Add("external_id", "is required: the platform's id of the post (1 to 200 characters)")
 	}
 	if p.Timezone != "" && !ValidZone(p.Timezone) {
@@ -93,10 +94,19 @@ func validatePost(f *FieldErrors, p Post) {
 			f.Add(fmt.Sprintf("hashtags[%d]", i), "must not be empty")
 		}
 	}
-	if len(p.Caption) > 10000 || len(p.URL) > 2000 || len(p.Country) > 100 || len(p.Language) > 100 {
-		f.Add("caption", "caption, url, country or language is too long")
+	for _, t := range []struct {
+		field, value string
+		max          int
+	}{{"caption", p.Caption, 10000}, {"url", p.URL, 2000}, {"country", p.Country, 100}, {"language", p.Language, 100}} {
+		if tooLong(t.value, t.max) {
+			f.Add(t.field, "must be at most %d characters", t.max)
+		}
 	}
 }
+
+// tooLong tells whether s has more than max characters: the contract's maxLength counts
+// characters, and a byte count would refuse shorter texts in other scripts.
+func tooLong(s string, max int) bool { return utf8.RuneCountInString(s) > max }
 
 // resolveVariant finds the variant named by id and/or key; both must agree.
 func resolveVariant(tx Tx, e Experiment, id, key string) (Variant, error) {

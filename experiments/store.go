@@ -36,6 +36,13 @@ type ExperimentFilter struct {
 	Page     Page
 }
 
+// PostCount is how many posts an experiment has, and how many of them are old enough to have
+// reached its horizon (matured).
+type PostCount struct {
+	Posts   int64
+	Matured int64
+}
+
 // PostFilter narrows a list of posts; empty fields match everything.
 type PostFilter struct {
 	ExperimentID string
@@ -103,6 +110,10 @@ type Tx interface {
 	InsertExperiment(e Experiment) error // ECONFLICT on a duplicate key
 	GetExperiment(workspaceID, idOrKey string, forUpdate bool) (Experiment, error)
 	ListExperiments(workspaceID string, f ExperimentFilter) ([]Experiment, error)
+	// PostCounts counts, in one aggregate query, the posts of each experiment named, and those
+	// of them at least the experiment's horizon old at the time given; an experiment without
+	// posts is absent from the answer.
+	PostCounts(workspaceID string, experimentIDs []string, at time.Time) (map[string]PostCount, error)
 	UpdateExperiment(e Experiment) error // writes every mutable field of the row e.ID
 	DeleteExperiment(workspaceID, id string) error
 

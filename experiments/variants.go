@@ -80,13 +80,13 @@ func validateVariant(v Variant, factors []string) error {
 	if !keyRE.MatchString(v.Key) {
 		f.Add("key", "must be 1 to 80 lowercase letters, digits, '-' or '_', starting with a letter or digit")
 	}
-	if v.Name == "" || len(v.Name) > 200 {
+	if v.Name == "" || tooLong(v.Name, 200) {
 		f.Add("name", "must be 1 to 200 characters")
 	}
 	for factor, level := range v.Levels {
 		if !slices.Contains(factors, factor) {
 			f.Add("levels."+factor, "the experiment has no factor %q (its factors: %s)", factor, strings.Join(factors, ", "))
-		} else if strings.TrimSpace(level) == "" || len(level) > 200 {
+		} else if strings.TrimSpace(level) == "" || tooLong(level, 200) {
 			f.Add("levels."+factor, "must be 1 to 200 characters")
 		}
 	}

@@ -159,8 +159,8 @@ func simPlan(t *testing.T) int {
 // when the upper end of the 95% interval passes 8%, which four unadjusted looks (about 12%)
 // or a comparison on pooled posts would.
 func TestAASimulation(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulation")
+	if testing.Short() || raceDetector {
+		t.Skip("simulation: run without -short and without -race (scripts/test.sh does)")
 	}
 	const runs = 1600
 	planned := simPlan(t)
@@ -193,8 +193,8 @@ func TestAASimulation(t *testing.T) {
 // (each account posts both variants equally), the experiment finds "better" at least 75% of
 // the time. power_gs assumes that balance: uneven posting within accounts costs power.
 func TestPowerSimulation(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulation")
+	if testing.Short() || raceDetector {
+		t.Skip("simulation: run without -short and without -race (scripts/test.sh does)")
 	}
 	const runs = 400
 	planned := simPlan(t)

@@ -21,9 +21,43 @@ func tTwoSided(t, df float64) float64 {
 // two-sided test at level alpha. It inverts P(|T| > q) = I_{df/(df+q²)}(df/2, ½)
 // directly, as gonum's StudentsT.Quantile does, but without forming 1 − alpha/2,
 // which would round away a tiny alpha.
+//
+// gonum's inversion fails for a small alpha at many degrees of freedom (at alpha
+// 1e-7 and df 1e5 it answers 81.65 where qt gives 5.327): an answer whose
+// p-value is not alpha is found again by root finding on the p-value.
 func tCritical(alpha, df float64) float64 {
 	x := mathext.InvRegIncBeta(df/2, 0.5, alpha)
-	return math.Sqrt(df * (1 - x) / x)
+	q := math.Sqrt(df * (1 - x) / x)
+	if p := tTwoSided(q, df); q > 0 && !math.IsInf(q, 0) && math.Abs(p-alpha) <= 1e-9*alpha {
+		return q
+	}
+	return tCriticalByRoot(alpha, df)
+}
+
+// tCriticalByRoot solves tTwoSided(q, df) = alpha on the log scale. q lies above the
+// normal quantile (a t tail is heavier than the normal one), and is bracketed by doubling.
+func tCriticalByRoot(alpha, df float64) float64 {
+	logAlpha := math.Log(alpha)
+	g := func(t float64) float64 {
+		p := tTwoSided(t, df)
+		if p == 0 { // underflow: far beyond the root, which has p = alpha > 0
+			return math.Log(math.SmallestNonzeroFloat64) - logAlpha - 1
+		}
+		return math.Log(p) - logAlpha
+	}
+	lo := -normQuantile(alpha / 2)
+	glo := g(lo)
+	if glo <= 0 {
+		return lo
+	}
+	hi := 2 * lo
+	ghi := g(hi)
+	for ghi > 0 && !math.IsInf(hi, 0) {
+		lo, glo = hi, ghi
+		hi *= 2
+		ghi = g(hi)
+	}
+	return zeroin(lo, hi, glo, ghi, g, 0, 200)
 }
 
 // normTwoSided is 2·pnorm(-|z|).

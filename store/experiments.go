@@ -173,21 +173,30 @@ func (t *tx) InsertExperiment(e experiments.Experiment) error {
 
 // GetExperiment finds the experiment whose id, or else whose key, is idOrKey.
 func (t *tx) GetExperiment(workspaceID, idOrKey string, forUpdate bool) (experiments.Experiment, error) {
-	q := t.db.Where("workspace_id = ? AND (id = ? OR key = ?)", workspaceID, idOrKey, idOrKey).
-		Order(clause.OrderBy{Expression: clause.Expr{
-			SQL:                "CASE WHEN id = ? THEN 0 ELSE 1 END",
-			Vars:               []any{idOrKey},
-			WithoutParentheses: true,
-		}})
+	// An id wins over a key that happens to spell it, so the id is looked up first and the key
+	// only when no id matches. Two plain lookups cost less than one statement with an OR and
+	// an ORDER BY (which SQLite parses, plans and sorts afresh on every read), and a read by
+	// id, the usual one, makes only the first.
+	row, err := t.experimentWhere("id", workspaceID, idOrKey, forUpdate)
+	if experiments.IsNotFound(err) {
+		row, err = t.experimentWhere("key", workspaceID, idOrKey, forUpdate)
+	}
+	if err != nil {
+		return experiments.Experiment{}, err
+	}
+	return row.toDomain()
+}
+
+// experimentWhere reads the workspace's experiment whose column (id or key) is value.
+func (t *tx) experimentWhere(column, workspaceID, value string, forUpdate bool) (experimentRow, error) {
+	q := t.db.Where("workspace_id = ? AND "+column+" = ?", workspaceID, value)
 	// SQLite needs no lock: the transaction began IMMEDIATE and so already excludes writers.
 	if forUpdate && t.dialect == DialectPostgres {
 		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 	}
 	var row experimentRow
-	if err := take(q, &row, "experiment", "get experiment"); err != nil {
-		return experiments.Experiment{}, err
-	}
-	return row.toDomain()
+	err := take(q, &row, "experiment", "get experiment")
+	return row, err
 }
 
 func (t *tx) ListExperiments(workspaceID string, f experiments.ExperimentFilter) ([]experiments.Experiment, error) {
@@ -248,4 +257,43 @@ func (t *tx) DeleteExperiment(workspaceID, id string) error {
 		return notFound("experiment")
 	}
 	return nil
+}
+
+// PostCounts counts the posts of the experiments named, and those that have reached their
+// experiment's horizon by at (age = at − posted_at ≥ horizon, to the microsecond as the
+// report's horizon rule compares ages): one aggregate query over the posts, joined with the
+// experiments for their horizons.
+func (t *tx) PostCounts(workspaceID string, experimentIDs []string, at time.Time) (map[string]experiments.PostCount, error) {
+	out := map[string]experiments.PostCount{}
+	if len(experimentIDs) == 0 {
+		return out, nil
+	}
+	horizonMicros := "round(e.horizon_hours * 3600000000)"
+	matured := "p.posted_at + " + horizonMicros + " * interval '1 microsecond' <= ?"
+	var cutoff any = dbTime(at)
+	if t.dialect == DialectSQLite {
+		// Stored timestamps are text in SQLite: compare whole microseconds (see sqliteMicros).
+		matured = sqliteMicros("p.posted_at") + " + CAST(" + horizonMicros + " AS INTEGER) <= ?"
+		cutoff = dbTime(at).UnixMicro()
+	}
+	rows, err := t.db.Raw(`SELECT p.experiment_id, count(*), count(CASE WHEN `+matured+` THEN 1 END)
+		FROM posts p JOIN experiments e ON e.id = p.experiment_id AND e.workspace_id = p.workspace_id
+		WHERE p.workspace_id = ? AND p.experiment_id IN ?
+		GROUP BY p.experiment_id`, cutoff, workspaceID, experimentIDs).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("count posts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var c experiments.PostCount
+		if err := rows.Scan(&id, &c.Posts, &c.Matured); err != nil {
+			return nil, fmt.Errorf("count posts: %w", err)
+		}
+		out[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count posts: %w", err)
+	}
+	return out, nil
 }

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -185,5 +187,48 @@ func TestDeleteExperimentWithPosts(t *testing.T) {
 			}
 			return nil
 		})
+	})
+}
+
+// TestPostCounts checks the list's counts: every post of each experiment named, and those at
+// least the experiment's horizon old at the time given (a post exactly that old counts, one a
+// microsecond younger does not); another workspace's experiment counts nothing.
+func TestPostCounts(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		ws, other := seedWorkspace(t, db), seedWorkspace(t, db)
+		day := seedExperiment(t, db, ws.ID, "day") // horizon 24 h
+		short := newExperiment(ws.ID, "short")
+		short.HorizonHours = 6.5
+		inTx(t, db, func(tx experiments.Tx) error { return tx.InsertExperiment(short) })
+		empty := seedExperiment(t, db, ws.ID, "empty")
+		foreign := seedExperiment(t, db, other.ID, "foreign")
+		now := at(100)
+		ages := []struct {
+			e    experiments.Experiment
+			ages []time.Duration
+		}{
+			{day, []time.Duration{48 * time.Hour, 24 * time.Hour, 24*time.Hour - time.Microsecond, time.Hour}},
+			{short, []time.Duration{6*time.Hour + 30*time.Minute, 7 * time.Hour, 6 * time.Hour}},
+			{foreign, []time.Duration{48 * time.Hour}},
+		}
+		n := 0
+		for _, x := range ages {
+			v := seedVariant(t, db, x.e, "a", true)
+			for _, age := range x.ages {
+				p := newPost(v, fmt.Sprintf("x%d", n))
+				n++
+				p.PostedAt = now.Add(-age).In(time.FixedZone("", -5*3600))
+				inTx(t, db, func(tx experiments.Tx) error { return tx.InsertPost(p) })
+			}
+		}
+		var got map[string]experiments.PostCount
+		inTx(t, db, func(tx experiments.Tx) (err error) {
+			got, err = tx.PostCounts(ws.ID, []string{day.ID, short.ID, empty.ID, foreign.ID}, now)
+			return err
+		})
+		want := map[string]experiments.PostCount{day.ID: {Posts: 4, Matured: 2}, short.ID: {Posts: 3, Matured: 2}}
+		if !cmp.Equal(got, want) {
+			t.Errorf("PostCounts = %v, want %v", got, want)
+		}
 	})
 }

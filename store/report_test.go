@@ -188,10 +188,34 @@ func BenchmarkReport(b *testing.B) {
 					b.Fatalf("the control has %d posts in the sample", n)
 				}
 			}
+			// The growth curves: the horizon rule at each of the ladder's ages, one query each.
+			growth := func() {
+				p := experiments.Principal{WorkspaceID: w.ws.ID, Role: experiments.RoleViewer}
+				g, err := svc.Growth(ctx, p, w.exp.ID, "views")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n := len(g.Variants[0].Points); n < 7 {
+					b.Fatalf("the control's curve has %d points", n)
+				}
+			}
+			// The list's counts of posts and matured posts.
+			counts := func() {
+				err := db.Read(ctx, func(tx experiments.Tx) error {
+					c, err := tx.PostCounts(w.ws.ID, []string{w.exp.ID}, time.Now())
+					if err == nil && c[w.exp.ID].Posts != int64(size.posts) {
+						err = fmt.Errorf("counted %d posts", c[w.exp.ID].Posts)
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
 			for _, run := range []struct {
 				name string
 				fn   func()
-			}{{"floor", floor}, {"query", query}, {"report", report}} {
+			}{{"floor", floor}, {"query", query}, {"report", report}, {"growth", growth}, {"counts", counts}} {
 				run.fn()
 				b.Run(run.name, func(b *testing.B) {
 					for b.Loop() {

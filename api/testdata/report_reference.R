@@ -12,15 +12,19 @@
 # The report is asked at "now" = 2026-10-01T12:00:00Z with the experiment's settings:
 # horizon 24 h, tolerance 0.25, alpha 0.05, Holm, mde 0.2, factors hashtags and format.
 # The comparisons follow SPEC §3.1 (outcome per post, paired accounts, Welch or Lin's estimator
-# by estimatr::lm_lin, posts_needed by power_gs with rpact's inflation); the experiment has no
-# plan (it is decided as before plans, warning "unplanned"). The permutation p-value and
-# chance_to_be_best are Monte Carlo estimates: the test compares them within a stated absolute
-# tolerance.
+# by estimatr::lm_lin, posts_needed by power_gs with rpact's inflation). The experiment is
+# created with planned_posts_per_variant P = 24: each comparison has 4 looks at the first
+# ceiling(k P / 4) posts of each variant, crossed against rpact's nominal levels, and these
+# decide. The lines under "unplanned." are the same experiment with its plan removed, as a row
+# migrated from before plans has none: it is decided as before plans, warning "unplanned".
+# The permutation p-value and chance_to_be_best are Monte Carlo estimates: the test compares
+# them within a stated absolute tolerance.
 suppressPackageStartupMessages({ library(estimatr); library(rpact) })
 
 set.seed(20260914)
 now <- as.POSIXct("2026-10-01 12:00:00", tz = "UTC")
 H <- 24; tol <- 0.25; alpha <- 0.05; mde <- 0.2
+P <- 24 # planned_posts_per_variant
 
 variants <- data.frame(
   key = c("control", "climate-action", "photo"),
@@ -211,13 +215,53 @@ compare31 <- function(ga, acct_a, gb, acct_b, kind) {
   if (kind == "count") { r$lift <- exp(r$est) - 1; r$lift_ci <- exp(r$ci) - 1 }
   r
 }
-put31 <- function(base, r, padj) {
+put31 <- function(base, r, padj, dec) {
   put(paste0(base, ".method"), r$method); put(paste0(base, ".n_excluded"), r$n_excluded)
   put(paste0(base, ".estimate"), r$est); put(paste0(base, ".ci_low"), r$ci[1]); put(paste0(base, ".ci_high"), r$ci[2])
   put(paste0(base, ".lift"), r$lift); put(paste0(base, ".lift_ci_low"), r$lift_ci[1]); put(paste0(base, ".lift_ci_high"), r$lift_ci[2])
   put(paste0(base, ".statistic"), r$stat); put(paste0(base, ".df"), r$df)
   put(paste0(base, ".p_value"), r$p); put(paste0(base, ".p_adjusted"), padj)
-  put(paste0(base, ".decision"), decide(padj, r$est)); put(paste0(base, ".decision_final"), FALSE)
+  put(paste0(base, ".decision"), dec$decision); put(paste0(base, ".decision_final"), dec$final)
+  put(paste0(base, ".planned_posts_per_variant"), P)
+  # Without a plan: decided on all posts, never final.
+  put(paste0("unplanned.", base, ".decision"), decide(padj, r$est)); put(paste0("unplanned.", base, ".decision_final"), FALSE)
+  put(paste0("unplanned.", base, ".planned_posts_per_variant"), NA)
+}
+
+# SPEC §3.1's looks at the treatments of metric m: look k compares the first n_k = ceiling(k P / 4)
+# posts with a value of the control and of each treatment that has as many, in posted_at order;
+# the p-values of the treatments that reached the look are adjusted together (Holm, leaving out
+# those whose comparison cannot run), and a look is crossed below rpact's nominal level for look k.
+# ctl and each of trts are data frames of g, account and at (posted_at). Returns each treatment's
+# decision and whether it is final.
+gs_design <- getDesignGroupSequential(kMax = 4, alpha = alpha, sided = 2, typeOfDesign = "asOF", informationRates = (1:4) / 4)
+nominal <- 2 * (1 - pnorm(gs_design$criticalValues))
+looks31 <- function(m, ctl, trts, kind) {
+  byTime <- function(d) { stopifnot(!anyDuplicated(d$at)); d[order(d$at), ] }
+  ctl <- byTime(ctl); trts <- lapply(trts, byTime)
+  dec <- lapply(trts, function(d) list(decision = "inconclusive", final = FALSE))
+  for (k in 1:4) {
+    nk <- ceiling(k * P / 4)
+    reached <- if (nk >= 3 && nrow(ctl) >= nk) which(sapply(trts, nrow) >= nk) else integer(0)
+    for (i in setdiff(seq_along(trts), reached)) presence(sprintf("metrics[%s].comparisons[%s].looks[%d]", m, treatments[i], k), FALSE)
+    if (!length(reached)) next
+    rs <- lapply(reached, function(i) tryCatch(
+      compare31(ctl$g[1:nk], ctl$account[1:nk], trts[[i]]$g[1:nk], trts[[i]]$account[1:nk], kind),
+      error = function(e) NULL))
+    p <- sapply(rs, function(r) if (is.null(r) || !is.finite(r$p)) NA else r$p)
+    padj <- p.adjust(p, "holm")
+    for (j in seq_along(reached)) {
+      i <- reached[j]
+      base <- sprintf("metrics[%s].comparisons[%s].looks[%d]", m, treatments[i], k)
+      crossed <- !is.na(padj[j]) && padj[j] < nominal[k]
+      put(paste0(base, ".posts_per_variant"), nk); put(paste0(base, ".nominal_level"), nominal[k])
+      put(paste0(base, ".p_unadjusted"), p[j]); put(paste0(base, ".p_value"), padj[j]); put(paste0(base, ".crossed"), crossed)
+      if (!is.null(rs[[j]])) { put(paste0(base, ".estimate"), rs[[j]]$est); put(paste0(base, ".method"), rs[[j]]$method) }
+      if (crossed && !dec[[i]]$final) dec[[i]] <- list(decision = if (rs[[j]]$est > 0) "better" else "worse", final = TRUE)
+      if (k == 4) dec[[i]]$final <- TRUE
+    }
+  }
+  dec
 }
 # power_gs: each of the 2 treatments against the control at alpha / 2, over 4 looks.
 gs_inflation <- getDesignCharacteristics(getDesignGroupSequential(kMax = 4, alpha = alpha / 2, sided = 2,
@@ -236,14 +280,17 @@ m <- "views"; x <- posts$views
 describe(m, x, count = TRUE)
 g <- function(k) x[posts$variant_key == k & !is.na(x)]
 acct <- function(k) posts$account[posts$variant_key == k & !is.na(x)]
+at <- function(k) posts$posted_at[posts$variant_key == k & !is.na(x)]
 a <- g(ctrl)
 cmps <- lapply(treatments, function(k) compare31(log1p(a), acct(ctrl), log1p(g(k)), acct(k), "count"))
 padj <- p.adjust(sapply(cmps, `[[`, "p"), "holm")
+view_decisions <- looks31(m, data.frame(g = log1p(a), account = acct(ctrl), at = at(ctrl)),
+  lapply(treatments, function(k) data.frame(g = log1p(g(k)), account = acct(k), at = at(k))), "count")
 unpaired <- FALSE; disagree <- FALSE
 for (i in seq_along(treatments)) {
   k <- treatments[i]; b <- g(k); cm <- cmps[[i]]
   base <- sprintf("metrics[%s].comparisons[%s]", m, k)
-  put31(base, cm, padj[i])
+  put31(base, cm, padj[i], view_decisions[[i]])
   put(paste0(base, ".exploratory"), FALSE)
   unpaired <- unpaired || cm$n_excluded > 0
   est <- mean(log1p(b)) - mean(log1p(a))
@@ -325,7 +372,8 @@ for (k in variants$key) {
   if (length(l) >= 4 && any(l > q[2] + 3 * (q[2] - q[1]))) outlier <- TRUE
 }
 presence("metrics[views].warnings[outliers]", outlier)
-presence("metrics[views].warnings[unplanned]", TRUE)
+presence("metrics[views].warnings[unplanned]", FALSE)
+presence("unplanned.metrics[views].warnings[unplanned]", TRUE)
 presence("metrics[views].warnings[account_unpaired]", unpaired)
 presence("metrics[views].warnings[accounts_disagree]", disagree)
 presence("metrics[views].warnings[what_if]", FALSE)
@@ -348,12 +396,15 @@ res <- lapply(treatments, function(k) {
 # The test is on each post's own rate (posts with views above 0 at the horizon), lin_rate.
 rate_of <- function(k) { s <- side(k); keep <- s$v > 0; s$u[keep] / s$v[keep] }
 racct <- function(k) posts$account[posts$variant_key == k & ok_r & posts$views > 0]
+rat <- function(k) posts$posted_at[posts$variant_key == k & ok_r & posts$views > 0]
 cmps <- lapply(treatments, function(k) compare31(rate_of(ctrl), racct(ctrl), rate_of(k), racct(k), "ratio"))
 padj <- p.adjust(sapply(cmps, `[[`, "p"), "holm")
+decisions <- looks31(m, data.frame(g = rate_of(ctrl), account = racct(ctrl), at = rat(ctrl)),
+  lapply(treatments, function(k) data.frame(g = rate_of(k), account = racct(k), at = rat(k))), "ratio")
 for (i in seq_along(treatments)) {
   k <- treatments[i]; r <- res[[i]]
   base <- sprintf("metrics[%s].comparisons[%s]", m, k)
-  put31(base, cmps[[i]], padj[i])
+  put31(base, cmps[[i]], padj[i], decisions[[i]])
   put(paste0(base, ".exploratory"), TRUE)
   bs <- bayes(r$est, r$se); put(paste0(base, ".chance_to_beat"), bs[1]); put(paste0(base, ".expected_loss"), bs[2])
   put(paste0(base, ".posts_needed"), NA)
@@ -367,10 +418,12 @@ describe(m, x)
 a <- g(ctrl)
 cmps <- lapply(treatments, function(k) compare31(a, acct(ctrl), g(k), acct(k), "mean"))
 padj <- p.adjust(sapply(cmps, `[[`, "p"), "holm")
+decisions <- looks31(m, data.frame(g = a, account = acct(ctrl), at = at(ctrl)),
+  lapply(treatments, function(k) data.frame(g = g(k), account = acct(k), at = at(k))), "mean")
 for (i in seq_along(treatments)) {
   k <- treatments[i]; b <- g(k); tt <- t.test(b, a)
   base <- sprintf("metrics[%s].comparisons[%s]", m, k)
-  put31(base, cmps[[i]], padj[i])
+  put31(base, cmps[[i]], padj[i], decisions[[i]])
   put(paste0(base, ".exploratory"), TRUE)
   bs <- bayes(unname(tt$estimate[1] - tt$estimate[2]), tt$stderr)
   put(paste0(base, ".chance_to_beat"), bs[1]); put(paste0(base, ".expected_loss"), bs[2])
@@ -389,17 +442,19 @@ put("allocation.chisq.statistic", unname(ch$statistic)); put("allocation.chisq.d
 put("allocation.chisq.p_value", ch$p.value); put("allocation.mismatch", ch$p.value < 0.001)
 
 # Recommendation on views, the primary metric: the treatment that did better with the largest
-# lift (decided as before plans: the experiment has none).
+# lift on all posts; "better" decided by the looks, and for the unplanned experiment as before plans.
 va <- posts$views[posts$variant_key == ctrl & !is.na(posts$views)]
 vacct <- posts$account[posts$variant_key == ctrl & !is.na(posts$views)]
 vc <- lapply(treatments, function(k) compare31(log1p(va), vacct, log1p(posts$views[posts$variant_key == k & !is.na(posts$views)]),
                                                posts$account[posts$variant_key == k & !is.na(posts$views)], "count"))
 vp <- p.adjust(sapply(vc, `[[`, "p"), "holm")
 vb <- sapply(vc, `[[`, "lift"); names(vb) <- treatments
-better <- treatments[vp < alpha & vb > 0]
-put("recommendation.variant_key", if (length(better)) better[which.max(vb[better])] else "NA")
+recommend <- function(better) if (length(better)) better[which.max(vb[better])] else "NA"
+put("recommendation.variant_key", recommend(treatments[sapply(view_decisions, `[[`, "decision") == "better"]))
+put("unplanned.recommendation.variant_key", recommend(treatments[vp < alpha & vb > 0]))
 put("what_if", FALSE)
-put("planned_posts_per_variant", NA)
+put("planned_posts_per_variant", P)
+put("unplanned.planned_posts_per_variant", NA)
 
 # horizon=latest: each post's latest snapshot with views.
 for (k in variants$key) {

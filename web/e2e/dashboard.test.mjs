@@ -134,6 +134,9 @@ test('a team runs an experiment from the dashboard', async (t) => {
   await page.locator('details summary', { hasText: '4 of 4 · plan 12 posts each' }).click();
   await page.locator('ol.looks li', { hasText: /^3 posts each: p/ }).waitFor();
   await page.locator('figure.growth polyline').first().waitFor();
+  // The curves come from the server's medians at each age, the horizon among them.
+  const point = await page.locator('figure.growth circle title', { hasText: 'Evening, 24 h' }).textContent();
+  assert.match(point, /^Evening, 24 h: median [\d.]+K views of \d+ posts$/);
   await page.screenshot({ path: join(shots, 'report-1280.png'), fullPage: true });
   await page.setViewportSize({ width: 360, height: 780 });
   await page.screenshot({ path: join(shots, 'report-360.png'), fullPage: true });

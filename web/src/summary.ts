@@ -1,17 +1,12 @@
 import { api, json, need, type Comparison, type Report } from './api/client';
 
-export type Summary = { posts: number; matured: number | null; verdict: string; decision?: string };
-
-/** summarize reads what a list row shows from an experiment's report: the primary metric's
- * posts, the share of them old enough to count, and its latest verdict. */
-export function summarize(r: Report): Summary {
+/** verdictOf reads a list row's latest verdict from an experiment's report: the recommendation
+ * when there is one, else the primary metric's first comparison. */
+export function verdictOf(r: Report): string {
   const m = r.metrics[0];
-  if (!m) return { posts: 0, matured: null, verdict: 'No metric to report' };
-  const posts = m.variants.reduce((s, v) => s + v.n_posts + v.n_immature + v.n_unobserved, 0);
-  const matured = posts ? m.variants.reduce((s, v) => s + v.n_posts, 0) / posts : null;
+  if (!m) return 'No metric to report';
   const c = m.comparisons[0] as Comparison | undefined;
-  const verdict = r.recommendation.variant_key ? r.recommendation.reason : c?.summary ?? r.recommendation.reason;
-  return { posts, matured, verdict, decision: c?.decision };
+  return r.recommendation.variant_key ? r.recommendation.reason : c?.summary ?? r.recommendation.reason;
 }
 
 export async function fetchReport(id: string, query: { metric?: string[]; horizon?: string } = {}) {

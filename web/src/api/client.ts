@@ -5,6 +5,8 @@ import type { components, paths } from './schema';
 
 export type Schemas = components['schemas'];
 export type Experiment = Schemas['Experiment'];
+export type ExperimentListItem = Schemas['ExperimentListItem'];
+export type Growth = Schemas['Growth'];
 export type Variant = Schemas['Variant'];
 export type Post = Schemas['Post'];
 export type Snapshot = Schemas['Snapshot'];

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { allPages, api, need, pool, type Experiment, type Schemas } from '../api/client';
+import { allPages, api, need, pool, type ExperimentListItem, type Schemas } from '../api/client';
 import { compact, share } from '../format';
-import { fetchReport, summarize, type Summary } from '../summary';
+import { fetchReport, verdictOf } from '../summary';
 import { Busy, Field, Link, Problem, Select, navigate, useAction } from '../ui';
 
 const platforms: Schemas['Platform'][] = ['tiktok', 'instagram', 'youtube', 'facebook', 'x', 'linkedin', 'threads', 'other'];
@@ -9,8 +9,8 @@ const metrics = ['views', 'reach', 'likes', 'comments', 'shares', 'saves', 'enga
   'share_rate', 'follow_rate', 'followers_gained', 'completion_rate', 'avg_watch_seconds'];
 
 export function ExperimentsPage() {
-  const [list, setList] = useState<Experiment[] | null>(null);
-  const [sums, setSums] = useState<Record<string, Summary | 'none'>>({});
+  const [list, setList] = useState<ExperimentListItem[] | null>(null);
+  const [verdicts, setVerdicts] = useState<Record<string, string>>({});
   const { error, run } = useAction();
 
   const load = () =>
@@ -18,15 +18,16 @@ export function ExperimentsPage() {
       const items = await allPages(async (cursor) =>
         need(await api.GET('/v1/experiments', { params: { query: { limit: 100, cursor } } })), 500);
       setList(items);
-      // Each row's numbers come from its report; a few at a time, so a long list stays light.
-      await pool(items.filter((e) => e.status !== 'draft'), 4, async (e) => {
-        let s: Summary | 'none' = 'none';
+      // The list counts each row's posts; only the verdict of an experiment still under way
+      // needs its report (a concluded one carries its decision), a few at a time.
+      await pool(items.filter((e) => e.status === 'running' || e.status === 'paused'), 4, async (e) => {
+        let v = '–';
         try {
-          s = summarize(await fetchReport(e.id));
+          v = verdictOf(await fetchReport(e.id));
         } catch {
-          /* a report that cannot be made leaves the row's numbers empty */
+          /* a report that cannot be made leaves the row's verdict empty */
         }
-        setSums((prev) => ({ ...prev, [e.id]: s }));
+        setVerdicts((prev) => ({ ...prev, [e.id]: v }));
       });
     });
   useEffect(() => void load(), []);
@@ -52,22 +53,21 @@ export function ExperimentsPage() {
               </tr>
             </thead>
             <tbody>
-              {list.map((e) => {
-                const s = sums[e.id];
-                return (
-                  <tr key={e.id}>
-                    <th scope="row">
-                      <Link href={`/experiments/${encodeURIComponent(e.key)}`}>{e.name}</Link>
-                      <div class="muted">{e.key}</div>
-                    </th>
-                    <td data-label="Status"><span class={`status ${e.status}`}>{e.status}</span></td>
-                    <td data-label="Platform">{e.platform}</td>
-                    <td class="num" data-label="Posts">{s && s !== 'none' ? compact(s.posts) : '–'}</td>
-                    <td class="num" data-label="Matured">{s && s !== 'none' ? share(s.matured) : '–'}</td>
-                    <td class="verdict" data-label="Latest verdict">{e.status === 'draft' ? 'Not started' : s === undefined ? '…' : s === 'none' ? '–' : s.verdict}</td>
-                  </tr>
-                );
-              })}
+              {list.map((e) => (
+                <tr key={e.id}>
+                  <th scope="row">
+                    <Link href={`/experiments/${encodeURIComponent(e.key)}`}>{e.name}</Link>
+                    <div class="muted">{e.key}</div>
+                  </th>
+                  <td data-label="Status"><span class={`status ${e.status}`}>{e.status}</span></td>
+                  <td data-label="Platform">{e.platform}</td>
+                  <td class="num" data-label="Posts">{compact(e.posts)}</td>
+                  <td class="num" data-label="Matured" title={`${e.matured_posts} of ${e.posts} posts are ${e.horizon_hours} h old or more`}>
+                    {e.posts ? share(e.matured_posts / e.posts) : '–'}
+                  </td>
+                  <td class="verdict" data-label="Latest verdict">{listVerdict(e, verdicts[e.id])}</td>
+                </tr>
+              ))}
             </tbody>
           </table>
         </div>
@@ -75,6 +75,15 @@ export function ExperimentsPage() {
       <CreateExperiment />
     </section>
   );
+}
+
+/** listVerdict is a row's verdict: a concluded experiment's own decision, a running one's
+ * report (fetched after the list), nothing yet for a draft. */
+function listVerdict(e: ExperimentListItem, fromReport: string | undefined): string {
+  if (e.status === 'draft') return 'Not started';
+  if (e.decision) return e.decision.summary || `Concluded: ${e.decision.result}`;
+  if (e.status === 'running' || e.status === 'paused') return fromReport ?? '…';
+  return '–';
 }
 
 type VariantDraft = { key: string; name: string; is_control: boolean; levels: Record<string, string> };

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { allPages, api, need, pool, type Comparison, type Experiment, type MetricReport, type Report, type Snapshot } from '../api/client';
+import { api, need, type Comparison, type Experiment, type MetricReport, type Report } from '../api/client';
 import { compact, decisionWords, metricName, pct, pText, pValue, share } from '../format';
 import { fetchReport } from '../summary';
 import { Busy, Field, Link, Problem, Select, useAction } from '../ui';
@@ -141,7 +141,7 @@ function MetricSection({ report, m, exp }: { report: Report; m: MetricReport; ex
         </section>
       )}
 
-      <GrowthCurves exp={exp} names={names} metric={m.metric} horizon={report.horizon_hours} />
+      <GrowthCurves exp={exp} names={names} metric={m.metric} kind={m.kind} horizon={report.horizon_hours} />
     </>
   );
 }
@@ -228,69 +228,20 @@ function niceTicks(lo: number, hi: number, most: number): number[] {
   return out;
 }
 
-const maxCurvePosts = 300;
-
-const snapshotCounts = ['views', 'reach', 'likes', 'comments', 'shares', 'saves', 'followers_gained', 'profile_views'] as const;
-type CountField = (typeof snapshotCounts)[number];
-
-/** valueAt interpolates a post's cumulative count at an age in hours between the two readings
- * around it (the post starts at 0), only when they are no further apart than the age itself
- * (at least 6 hours), give or take a quarter: a straight line over days would draw a curve nobody measured. */
-function valueAt(points: [number, number][], age: number): number | null {
-  for (let i = 0; i < points.length; i++) {
-    const [a, v] = points[i];
-    if (a === age) return v;
-    if (a > age) {
-      if (i === 0) return null;
-      const [a0, v0] = points[i - 1];
-      if (a - a0 > 1.25 * Math.max(age, 6)) return null;
-      return v0 + ((v - v0) * (age - a0)) / (a - a0);
-    }
-  }
-  return null;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-}
-
-/** GrowthCurves: the median count by post age for each variant, from every post's snapshots
- * (fetched four posts at a time). */
-function GrowthCurves({ exp, names, metric, horizon }: { exp: Experiment; names: Record<string, string>; metric: string; horizon: number | null }) {
-  const field: CountField = (snapshotCounts as readonly string[]).includes(metric) ? (metric as CountField) : 'views';
-  const [series, setSeries] = useState<{ key: string; pts: [number, number][] }[] | null>(null);
-  const [total, setTotal] = useState(0);
+/** GrowthCurves: the median count by post age for each variant, computed by the server from
+ * the snapshots around each age (GET …/growth). */
+function GrowthCurves({ exp, names, metric, kind, horizon }: { exp: Experiment; names: Record<string, string>; metric: string; kind: string; horizon: number | null }) {
+  const field = kind === 'count' ? metric : 'views';
+  const [series, setSeries] = useState<{ key: string; pts: [number, number, number][] }[] | null>(null);
   const { busy, error, run } = useAction();
   useEffect(() => {
     run(async () => {
-      const variants = need(await api.GET('/v1/experiments/{id}/variants', { params: { path: { id: exp.id } } })).items;
-      const all = await allPages(async (cursor) =>
-        need(await api.GET('/v1/experiments/{id}/posts', { params: { path: { id: exp.id }, query: { limit: 500, cursor } } })), 5000);
-      // One request per post: the newest 300 draw the curves, which keeps a big experiment's page light.
-      const posts = [...all].sort((a, b) => b.posted_at.localeCompare(a.posted_at)).slice(0, maxCurvePosts);
-      setTotal(all.length);
-      const snaps = await pool(posts, 4, async (p) =>
-        need(await api.GET('/v1/posts/{post_id}/snapshots', { params: { path: { post_id: p.id }, query: { limit: 500 } } })).items);
-      const maxAge = Math.max(48, (horizon ?? 24) * 2);
-      const ages = [0, 1, 2, 3, 6, 12, 18, 24, 36, 48, 72, 96, 120, 168, 336, 720].filter((a) => a <= maxAge);
-      setSeries(variants.map((v) => {
-        const curves = posts.map((p, i) => ({ p, s: snaps[i] })).filter(({ p }) => p.variant_id === v.id).map(({ p, s }) => {
-          const t0 = Date.parse(p.posted_at);
-          const pts: [number, number][] = [[0, 0]];
-          for (const x of s as Snapshot[]) {
-            const val = x[field];
-            if (val != null) pts.push([(Date.parse(x.observed_at) - t0) / 3.6e6, val]);
-          }
-          return pts.sort((a, b) => a[0] - b[0]);
-        });
-        const pts = ages.flatMap((a): [number, number][] => {
-          const vals = curves.map((c) => valueAt(c, a)).filter((y): y is number => y != null);
-          return vals.length >= 2 && a > 0 ? [[a, median(vals)]] : []; // a median of one post says little
-        });
-        return { key: v.key, pts };
-      }));
+      const g = need(await api.GET('/v1/experiments/{id}/growth', { params: { path: { id: exp.id }, query: { metric: field } } }));
+      setSeries(g.variants.map((v) => ({
+        key: v.key,
+        // A median of one post says little: a point needs two.
+        pts: v.points.flatMap((p): [number, number, number][] => (p.median != null && p.n >= 2 ? [[p.age_hours, p.median, p.n]] : [])),
+      })));
     });
   }, [exp.id, field]);
 
@@ -306,9 +257,9 @@ function GrowthCurves({ exp, names, metric, horizon }: { exp: Experiment; names:
   return (
     <section aria-labelledby="growth">
       <h2 id="growth">How {metricName(field)} grow with post age</h2>
-      {busy && <Busy label="Reading every post's snapshots…" />}
+      {busy && <Busy label="Reading the posts' snapshots…" />}
       <Problem error={error} />
-      {series && all.length === 0 && <p>No snapshots yet.</p>}
+      {series && all.length === 0 && <p>Not enough snapshots yet: each point needs two posts with a value at that age.</p>}
       {series && all.length > 0 && (
         <figure class="growth" ref={ref}>
           <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-labelledby="growth-title">
@@ -320,14 +271,21 @@ function GrowthCurves({ exp, names, metric, horizon }: { exp: Experiment; names:
             {xt.map((t) => <text key={t} x={sx(t)} y={H - B + 16} text-anchor="middle" class="tick">{t}h</text>)}
             {horizon != null && horizon <= maxX && <line x1={sx(horizon)} x2={sx(horizon)} y1={T} y2={H - B} class="zero" />}
             {series.map((s, i) => s.pts.length > 0 && (
-              <polyline key={s.key} fill="none" stroke={colors[i % colors.length]} stroke-width="2.5"
-                points={[[0, 0] as [number, number], ...s.pts].map(([a, v]) => `${sx(a)},${sy(v)}`).join(' ')} />
+              <g key={s.key}>
+                <polyline fill="none" stroke={colors[i % colors.length]} stroke-width="2.5"
+                  points={[[0, 0], ...s.pts].map(([a, v]) => `${sx(a)},${sy(v)}`).join(' ')} />
+                {s.pts.map(([a, v, n]) => (
+                  <circle key={a} cx={sx(a)} cy={sy(v)} r="3" fill={colors[i % colors.length]}>
+                    <title>{`${names[s.key] ?? s.key}, ${a} h: median ${compact(v)} ${metricName(field)} of ${n} posts`}</title>
+                  </circle>
+                ))}
+              </g>
             ))}
           </svg>
           <figcaption>
             {series.map((s, i) => <span key={s.key} class="legend"><span class="swatch" style={{ background: colors[i % colors.length] }} />{names[s.key] ?? s.key}</span>)}
+            <span class="muted"> · each point is the median of the posts with a snapshot near that age</span>
             {horizon != null && <span class="muted"> · the vertical line marks the {horizon} h horizon</span>}
-            {total > maxCurvePosts && <span class="muted"> · from the newest {maxCurvePosts} of {total} posts</span>}
           </figcaption>
         </figure>
       )}
