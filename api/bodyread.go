@@ -40,9 +40,11 @@ func WithBodyReadLimits(h http.Handler, limits BodyReadLimits) http.Handler {
 			h.ServeHTTP(w, r) // this connection cannot take deadlines (HTTP/2 test servers)
 			return
 		}
-		// The deadline must not outlive the body: once the handler is done (or the body is
-		// read), the server's own reads on the connection go back to having none.
-		defer b.clear()
+		// Once the body is read to its end, the deadline is cleared (see Read). A body the
+		// handler left unread keeps its deadline after the handler returns: net/http then reads
+		// what is left of a small body before it writes the answer, and that read must not wait
+		// for a client that has stalled. (It ends in the deadline, and net/http closes the
+		// connection; the next request on a kept connection gets the server's own deadlines.)
 		r.Body = b
 		h.ServeHTTP(w, r)
 	})

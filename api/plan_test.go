@@ -567,3 +567,30 @@ func TestLearnings(t *testing.T) {
 		e.do(call{method: "GET", path: "/v1/learnings?cursor=" + url.QueryEscape(*first.NextCursor), key: other}).problem(http.StatusBadRequest, "cursor")
 	})
 }
+
+// TestHugeWeightsPlanAndReport: weights the contract allows whose sum overflows a float
+// (1e308 each) still share the posts evenly, in the schedule and the report's allocation,
+// instead of a 500.
+func TestHugeWeightsPlanAndReport(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		exp := e.scheduleExperiment("huge-weights", true, 1e308, 1e308)
+		s := e.schedule(exp, map[string]any{"start": "2026-09-14", "end": "2026-10-11", "accounts": []string{"ifrc"},
+			"posts_per_week": 4, "seed": 3})
+		counts := map[string]int{}
+		for _, slot := range s.Slots {
+			counts[slot.VariantKey]++
+		}
+		if counts["morning"] != 8 || counts["evening"] != 8 {
+			t.Errorf("schedule with weights 1e308, 1e308 gives %v slots, want 8 each", counts)
+		}
+		var r struct {
+			Allocation struct {
+				ExpectedWeights map[string]float64 `json:"expected_weights"`
+			} `json:"allocation"`
+		}
+		e.do(call{method: "GET", path: "/v1/experiments/" + exp + "/report", key: e.viewer}).want(http.StatusOK).decode(&r)
+		if w := r.Allocation.ExpectedWeights; w["morning"] != 0.5 || w["evening"] != 0.5 {
+			t.Errorf("report's expected weights for weights 1e308, 1e308 = %v, want 0.5 each", w)
+		}
+	})
+}

@@ -15,6 +15,31 @@ var clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 // ValidClock reports whether s is a local time of day HH:MM.
 func ValidClock(s string) bool { return clockRE.MatchString(s) }
 
+// PlannedShares are the variants' planned shares of the posts, adding up to 1: a variant
+// without a weight (0) takes 1/k, and then the weights are scaled to add up to 1. The weights
+// are divided by the largest before they are added, so that weights near the largest float
+// (which validation lets through) cannot add up to +Inf and leave every share 0.
+func PlannedShares(variants []Variant) []float64 {
+	w := make([]float64, len(variants))
+	largest := 0.0
+	for i, v := range variants {
+		w[i] = v.Weight
+		if !(w[i] > 0) || math.IsInf(w[i], 0) {
+			w[i] = 1 / float64(len(variants))
+		}
+		largest = max(largest, w[i])
+	}
+	total := 0.0
+	for i := range w {
+		w[i] /= largest
+		total += w[i]
+	}
+	for i := range w {
+		w[i] /= total
+	}
+	return w
+}
+
 // ValidZone reports whether name is an IANA time zone. "Local" (which Go loads as the zone of
 // the machine that runs postlab) and "" (UTC to Go) are not: a post's or a variant's time must
 // mean the same wherever the service runs.

@@ -223,7 +223,7 @@ type schedulePlanner struct {
 }
 
 func newSchedulePlanner(e experiments.Experiment, variants []experiments.Variant, r ScheduleRequest) *schedulePlanner {
-	p := &schedulePlanner{r: r, variants: variants, weights: scheduleWeights(variants),
+	p := &schedulePlanner{r: r, variants: variants, weights: experiments.PlannedShares(variants),
 		own: make([]*time.Location, len(variants)), times: r.Times, blocks: r.blocks()}
 	if len(p.times) == 0 {
 		p.times = []string{DefaultScheduleTime}
@@ -239,24 +239,6 @@ func newSchedulePlanner(e experiments.Experiment, variants []experiments.Variant
 		}
 	}
 	return p
-}
-
-// scheduleWeights are the variants' planned shares: a variant without a weight (0) takes
-// 1/k before the weights are scaled to add up to 1.
-func scheduleWeights(variants []experiments.Variant) []float64 {
-	w := make([]float64, len(variants))
-	total := 0.0
-	for i, v := range variants {
-		w[i] = v.Weight
-		if !(w[i] > 0) || math.IsInf(w[i], 0) {
-			w[i] = 1 / float64(len(variants))
-		}
-		total += w[i]
-	}
-	for i := range w {
-		w[i] /= total
-	}
-	return w
 }
 
 // accountPlan is what planning one account remembers from block to block.

@@ -114,12 +114,15 @@ func TestBuildScheduleBalance(t *testing.T) {
 		{[]float64{0.5, 0.3, 0.2}, 5, []string{"ifrc", "ifrc_es"}, "2027-03-14"},
 		{[]float64{0, 0}, 10, []string{"ifrc"}, "2026-11-08"}, // more posts than days
 		{[]float64{0, 0, 0}, 1, []string{"ifrc"}, "2027-09-12"},
+		// Weights the contract allows whose sum overflows a float.
+		{[]float64{1e308, 1e308}, 3, []string{"ifrc"}, "2026-12-20"},
+		{[]float64{math.MaxFloat64, math.MaxFloat64, math.MaxFloat64}, 5, []string{"ifrc"}, "2026-12-20"},
 	}
 	for _, c := range cases {
 		for seed := int64(1); seed <= 5; seed++ {
 			name := fmt.Sprintf("weights %v, %d a week, seed %d", c.weights, c.perWeek, seed)
 			vs := scheduleVariants(c.weights...)
-			w := scheduleWeights(vs)
+			w := experiments.PlannedShares(vs)
 			r := scheduleRequest(t, ScheduleInput{Start: "2026-09-16", End: c.end, Accounts: c.accounts,
 				PostsPerWeek: intPtr(c.perWeek), Seed: &seed})
 			slots, err := BuildSchedule(experiments.Experiment{}, vs, r)

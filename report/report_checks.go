@@ -12,8 +12,8 @@ import (
 	"postlab/stats"
 )
 
-// allocation compares every post logged per variant with the planned weights. A variant
-// without a weight (0) takes an equal share, 1/k, before the weights are scaled to add up to 1.
+// allocation compares every post logged per variant with the planned shares
+// (experiments.PlannedShares).
 func allocation(in reportInput) Allocation {
 	a := Allocation{Counts: map[string]int{}, ExpectedWeights: map[string]float64{}}
 	counts := make([]float64, len(in.variants))
@@ -22,17 +22,8 @@ func allocation(in reportInput) Allocation {
 			counts[vi]++
 		}
 	}
-	weights := make([]float64, len(in.variants))
-	var total float64
+	weights := experiments.PlannedShares(in.variants)
 	for i, v := range in.variants {
-		weights[i] = v.Weight
-		if !(weights[i] > 0) {
-			weights[i] = 1 / float64(len(in.variants))
-		}
-		total += weights[i]
-	}
-	for i, v := range in.variants {
-		weights[i] /= total
 		a.Counts[v.Key] = int(counts[i])
 		a.ExpectedWeights[v.Key] = weights[i]
 	}
