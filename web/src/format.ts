@@ -36,6 +36,13 @@ export function pValue(p: number | null | undefined): string {
   return p < 0.01 ? p.toFixed(3) : p.toFixed(2);
 }
 
+/** threshold is a look's nominal level to two significant digits, never rounded to 0 or to
+ * "< 0.001": the first look's is often 0.000015. */
+export function threshold(p: number | null | undefined): string {
+  if (p == null || !Number.isFinite(p)) return '–';
+  return String(Number(p.toPrecision(2)));
+}
+
 /** pText is a p-value in a sentence: "p = 0.03", "p < 0.001". */
 export function pText(p: number | null | undefined): string {
   const v = pValue(p);

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, need, type Comparison, type Experiment, type MetricReport, type Report } from '../api/client';
-import { compact, decisionWords, metricName, pct, pText, pValue, share } from '../format';
+import { compact, decisionWords, metricName, pct, pText, pValue, share, threshold } from '../format';
 import { fetchReport } from '../summary';
 import { Busy, Field, Link, Problem, Select, useAction } from '../ui';
 
@@ -159,7 +159,7 @@ function Looks({ c }: { c: Comparison }) {
       <ol class="looks">
         {c.looks.map((l) => (
           <li key={l.look}>
-            {l.posts_per_variant} posts each: {l.p_value == null ? l.reason ?? 'could not be tested' : `${pText(l.p_value)}, needs < ${pValue(l.nominal_level)}`}
+            {l.posts_per_variant} posts each: {l.p_value == null ? l.reason ?? 'could not be tested' : `${pText(l.p_value)}, needs < ${threshold(l.nominal_level)}`}
             {l.crossed && <strong> · crossed</strong>}
           </li>
         ))}
