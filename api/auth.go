@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/time/rate"
 
 	"postlab/experiments"
 )
@@ -39,13 +38,13 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		p, ok := s.keys.get(hash, now)
 		if !ok {
 			addr := clientAddress(c.Request())
-			if d := s.badKeys.blocked(addr, now); d > 0 {
+			if d := s.badKeys.waitFor(addr, now); d > 0 {
 				return tooManyRequests(c, d, "too many requests with invalid API keys from this address; wait as Retry-After says")
 			}
 			var err error
 			if p, err = s.svc.Authenticate(c.Request().Context(), secret); err != nil {
 				if experiments.ErrorCode(err) == experiments.EUNAUTHORIZED {
-					s.badKeys.failed(addr, now)
+					s.badKeys.spend(addr, now)
 				}
 				return err
 			}
@@ -120,62 +119,4 @@ func clientAddress(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// failureLimiter keeps a token bucket per client address, spent by invalid keys only: an
-// address that has spent its burst is refused before its next key is looked up.
-type failureLimiter struct {
-	mu      sync.Mutex
-	perSec  float64
-	burst   int
-	buckets map[string]*rate.Limiter
-}
-
-// failureBuckets bounds the addresses tracked; buckets that have refilled are dropped first.
-const failureBuckets = 10000
-
-func newFailureLimiter(perSec float64, burst int) *failureLimiter {
-	return &failureLimiter{perSec: perSec, burst: burst, buckets: map[string]*rate.Limiter{}}
-}
-
-// blocked says how long addr must wait before its next key is looked up; 0 lets it through.
-func (f *failureLimiter) blocked(addr string, now time.Time) time.Duration {
-	if f.perSec <= 0 {
-		return 0
-	}
-	f.mu.Lock()
-	l, ok := f.buckets[addr]
-	f.mu.Unlock()
-	if !ok {
-		return 0
-	}
-	if tokens := l.TokensAt(now); tokens < 1 {
-		return time.Duration((1 - tokens) / f.perSec * float64(time.Second))
-	}
-	return 0
-}
-
-// failed spends one token of addr's bucket.
-func (f *failureLimiter) failed(addr string, now time.Time) {
-	if f.perSec <= 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	l, ok := f.buckets[addr]
-	if !ok {
-		if len(f.buckets) >= failureBuckets {
-			for a, b := range f.buckets {
-				if b.TokensAt(now) >= float64(f.burst) {
-					delete(f.buckets, a)
-				}
-			}
-		}
-		if len(f.buckets) >= failureBuckets {
-			clear(f.buckets)
-		}
-		l = rate.NewLimiter(rate.Limit(f.perSec), f.burst)
-		f.buckets[addr] = l
-	}
-	l.AllowN(now, 1)
 }

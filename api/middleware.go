@@ -117,32 +117,56 @@ func requireRole(need experiments.Role) echo.MiddlewareFunc {
 	}
 }
 
-// rateLimiter keeps a token bucket per API key. Buckets live in this instance's memory: with
-// N instances behind a balancer a key gets up to N times the rate (documented in README).
-type rateLimiter struct {
+// tokenBuckets keeps a token bucket per name (an API key, a client address) in this
+// instance's memory: with N instances behind a balancer a name gets up to N times the rate
+// (documented in README). At most maxBuckets are kept; buckets that have refilled are dropped
+// first.
+type tokenBuckets struct {
 	mu      sync.Mutex
 	perSec  float64
 	burst   int
 	buckets map[string]*rate.Limiter
 }
 
-func newRateLimiter(perSec float64, burst int) *rateLimiter {
-	return &rateLimiter{perSec: perSec, burst: burst, buckets: map[string]*rate.Limiter{}}
+const maxBuckets = 10000
+
+func newTokenBuckets(perSec float64, burst int) *tokenBuckets {
+	return &tokenBuckets{perSec: perSec, burst: burst, buckets: map[string]*rate.Limiter{}}
 }
 
-// wait says how long the key must wait before its next request; 0 lets it through now.
-func (r *rateLimiter) wait(key string, now time.Time) time.Duration {
-	if r.perSec <= 0 {
+// off reports whether the limit is turned off (a rate of 0).
+func (b *tokenBuckets) off() bool { return b.perSec <= 0 }
+
+// bucket returns name's bucket; create makes a full one when there is none (else nil).
+func (b *tokenBuckets) bucket(name string, now time.Time, create bool) *rate.Limiter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l, ok := b.buckets[name]
+	if ok || !create {
+		return l
+	}
+	if len(b.buckets) >= maxBuckets {
+		for n, full := range b.buckets {
+			if full.TokensAt(now) >= float64(b.burst) {
+				delete(b.buckets, n)
+			}
+		}
+		if len(b.buckets) >= maxBuckets {
+			clear(b.buckets)
+		}
+	}
+	l = rate.NewLimiter(rate.Limit(b.perSec), b.burst)
+	b.buckets[name] = l
+	return l
+}
+
+// take spends a token of name's bucket and says how long to wait when there was none; 0
+// lets the request through now.
+func (b *tokenBuckets) take(name string, now time.Time) time.Duration {
+	if b.off() {
 		return 0
 	}
-	r.mu.Lock()
-	l, ok := r.buckets[key]
-	if !ok {
-		l = rate.NewLimiter(rate.Limit(r.perSec), r.burst)
-		r.buckets[key] = l
-	}
-	r.mu.Unlock()
-	res := l.ReserveN(now, 1)
+	res := b.bucket(name, now, true).ReserveN(now, 1)
 	if d := res.DelayFrom(now); d > 0 {
 		res.CancelAt(now)
 		return d
@@ -150,9 +174,31 @@ func (r *rateLimiter) wait(key string, now time.Time) time.Duration {
 	return 0
 }
 
+// waitFor says how long name must wait for a token, spending none; 0 when it has one.
+func (b *tokenBuckets) waitFor(name string, now time.Time) time.Duration {
+	if b.off() {
+		return 0
+	}
+	l := b.bucket(name, now, false)
+	if l == nil {
+		return 0
+	}
+	if tokens := l.TokensAt(now); tokens < 1 {
+		return time.Duration((1 - tokens) / b.perSec * float64(time.Second))
+	}
+	return 0
+}
+
+// spend takes one token of name's bucket, whether or not there was one.
+func (b *tokenBuckets) spend(name string, now time.Time) {
+	if !b.off() {
+		b.bucket(name, now, true).AllowN(now, 1)
+	}
+}
+
 func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if d := s.limiter.wait(principal(c).KeyID, time.Now()); d > 0 {
+		if d := s.limiter.take(principal(c).KeyID, time.Now()); d > 0 {
 			return tooManyRequests(c, d, "too many requests with this key; wait as Retry-After says")
 		}
 		return next(c)

@@ -58,12 +58,12 @@ type Server struct {
 	logger  *slog.Logger
 	opts    Options
 	cursors cursors
-	limiter *rateLimiter
+	limiter *tokenBuckets // requests per API key
 
-	metrics   *metrics        // nil unless Options.Metrics
-	keys      keyCache        // verified API keys
-	badKeys   *failureLimiter // invalid keys per client address
-	inflight  inflightSet     // idempotency scopes this instance is working on
+	metrics   *metrics      // nil unless Options.Metrics
+	keys      keyCache      // verified API keys
+	badKeys   *tokenBuckets // invalid keys per client address: spent by failures only
+	inflight  inflightSet   // idempotency scopes this instance is working on
 	purgeMu   sync.Mutex
 	lastPurge time.Time // of expired idempotency records
 }
@@ -86,8 +86,8 @@ func NewServer(ctx context.Context, services Services, logger *slog.Logger, opts
 		logger = slog.New(LogRequestIDs(logger.Handler()))
 	}
 	s := &Server{svc: svc, reports: services.Reports, plans: services.Planning, logger: logger, opts: opts,
-		cursors: cursors{secret: secret}, limiter: newRateLimiter(opts.RateLimit, opts.RateBurst),
-		badKeys: newFailureLimiter(opts.InvalidKeyRate, opts.InvalidKeyBurst)}
+		cursors: cursors{secret: secret}, limiter: newTokenBuckets(opts.RateLimit, opts.RateBurst),
+		badKeys: newTokenBuckets(opts.InvalidKeyRate, opts.InvalidKeyBurst)}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
