@@ -3,7 +3,6 @@ package faulttest
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -56,13 +55,7 @@ func TestKillDuringBatchLeavesAllOrNothing(t *testing.T) {
 			c := newClient(inst.url, inst.key, 5*time.Minute)
 			exp, variants := c.runningExperiment(t, "kill-batch")
 			const posts, perPost = 20, 500
-			postIDs := make([]string, posts)
-			for i := range postIDs {
-				var p struct{ ID string }
-				c.must(t, http.StatusCreated, "POST", "/v1/experiments/"+exp+"/posts", map[string]any{"variant_id": variants[i%2],
-					"account": "ifrc", "external_id": fmt.Sprint("kb-", i), "posted_at": "2026-01-01T00:00:00Z"}, &p)
-				postIDs[i] = p.ID
-			}
+			postIDs := c.logPosts(t, exp, variants, posts, "kb-")
 			// Attempt k writes its snapshots in its own hours, so each attempt is counted apart.
 			batch := func(attempt int) map[string]any {
 				snaps := make([]map[string]any, 0, posts*perPost)
@@ -112,27 +105,12 @@ func TestKillDuringBatchLeavesAllOrNothing(t *testing.T) {
 func snapshotTimes(t *testing.T, c *client, postID string) []time.Time {
 	t.Helper()
 	var out []time.Time
-	cursor := ""
-	for {
-		var page struct {
-			Items []struct {
-				ObservedAt time.Time `json:"observed_at"`
-			}
-			NextCursor *string `json:"next_cursor"`
-		}
-		path := "/v1/posts/" + postID + "/snapshots?limit=500"
-		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
-		}
-		c.must(t, http.StatusOK, "GET", path, nil, &page)
-		for _, s := range page.Items {
-			out = append(out, s.ObservedAt)
-		}
-		if page.NextCursor == nil || *page.NextCursor == "" {
-			return out
-		}
-		cursor = *page.NextCursor
+	for _, s := range listAll[struct {
+		ObservedAt time.Time `json:"observed_at"`
+	}](t, c, "/v1/posts/"+postID+"/snapshots?limit=500") {
+		out = append(out, s.ObservedAt)
 	}
+	return out
 }
 
 // SIGKILL of postlab in the middle of a 50,000-row import leaves all of it or none.

@@ -248,29 +248,51 @@ func (c *client) runningExperiment(t testing.TB, key string) (exp string, varian
 	return e.ID, variants
 }
 
-// allPosts lists every post of the experiment, page by page.
+// allPosts lists the external ids of every post of the experiment.
 func (c *client) allPosts(t testing.TB, exp string) []string {
 	t.Helper()
 	var ids []string
+	for _, p := range listAll[struct {
+		ExternalID string `json:"external_id"`
+	}](t, c, "/v1/experiments/"+exp+"/posts?limit=200") {
+		ids = append(ids, p.ExternalID)
+	}
+	return ids
+}
+
+// listAll reads a list page by page (path carries its query) and returns every item.
+func listAll[T any](t testing.TB, c *client, path string) []T {
+	t.Helper()
+	var out []T
 	cursor := ""
 	for {
 		var page struct {
-			Items []struct {
-				ExternalID string `json:"external_id"`
-			}
+			Items      []T     `json:"items"`
 			NextCursor *string `json:"next_cursor"`
 		}
-		path := "/v1/experiments/" + exp + "/posts?limit=200"
+		p := path
 		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
+			p += "&cursor=" + url.QueryEscape(cursor)
 		}
-		c.must(t, http.StatusOK, "GET", path, nil, &page)
-		for _, p := range page.Items {
-			ids = append(ids, p.ExternalID)
-		}
+		c.must(t, http.StatusOK, "GET", p, nil, &page)
+		out = append(out, page.Items...)
 		if page.NextCursor == nil || *page.NextCursor == "" {
-			return ids
+			return out
 		}
 		cursor = *page.NextCursor
 	}
+}
+
+// logPosts logs n posts of the experiment on account ifrc, alternating the two variants, and
+// returns their ids.
+func (c *client) logPosts(t testing.TB, exp string, variants [2]string, n int, prefix string) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		var p struct{ ID string }
+		c.must(t, http.StatusCreated, "POST", "/v1/experiments/"+exp+"/posts", map[string]any{"variant_id": variants[i%2],
+			"account": "ifrc", "external_id": fmt.Sprint(prefix, i), "posted_at": "2026-01-01T00:00:00Z"}, &p)
+		ids[i] = p.ID
+	}
+	return ids
 }

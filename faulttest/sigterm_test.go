@@ -3,7 +3,6 @@ package faulttest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -47,13 +46,7 @@ func TestSigtermLetsRequestsInFlightFinish(t *testing.T) {
 	c := newClient(inst.url, inst.key, time.Minute)
 	exp, variants := c.runningExperiment(t, "sigterm")
 	const requests, perRequest = 20, 500
-	postIDs := make([]string, requests)
-	for i := range postIDs {
-		var p struct{ ID string }
-		c.must(t, http.StatusCreated, "POST", "/v1/experiments/"+exp+"/posts", map[string]any{"variant_id": variants[i%2],
-			"account": "ifrc", "external_id": fmt.Sprint("st-", i), "posted_at": "2026-01-01T00:00:00Z"}, &p)
-		postIDs[i] = p.ID
-	}
+	postIDs := c.logPosts(t, exp, variants, requests, "st-")
 	// Expect: 100-continue tells when a request's handler has begun to read its body: from then
 	// on the request is in flight.
 	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, ExpectContinueTimeout: time.Minute}}
