@@ -2,10 +2,7 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -60,9 +57,6 @@ func (s *Server) batchSnapshots(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkBatchPlatforms(rows); err != nil {
-		return err
-	}
 	written, err := s.svc.AddSnapshots(c.Request().Context(), principal(c), "", rows)
 	if err != nil {
 		return err
@@ -84,20 +78,4 @@ func (s *Server) listSnapshots(c echo.Context) error {
 	return c.JSON(http.StatusOK, pageOf(s, p, list, page, snaps, func(sn experiments.Snapshot) string {
 		return sn.ObservedAt.UTC().Format(time.RFC3339Nano)
 	}))
-}
-
-// checkBatchPlatforms refuses a platform outside the contract's enum, even on a row that names
-// its post by id (where the platform is not needed, and would otherwise be ignored).
-func checkBatchPlatforms(rows []experiments.SnapshotInput) error {
-	var fields []experiments.FieldError
-	for i, r := range rows {
-		if r.Platform != "" && !slices.Contains(experiments.Platforms, r.Platform) {
-			fields = append(fields, experiments.FieldError{Field: fmt.Sprintf("snapshots[%d].platform", i),
-				Message: "must be one of " + strings.Join(experiments.Platforms, ", ")})
-		}
-	}
-	if len(fields) > 0 {
-		return experiments.Invalid(fields...)
-	}
-	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -65,6 +67,9 @@ func (s *Service) AddSnapshots(ctx context.Context, p Principal, postID string, 
 			prefix, in.PostID = "", postID
 		} else if in.PostID == "" && (in.Platform == "" || in.ExternalID == "") {
 			f.Add(prefix+"post_id", "is required (or platform and external_id)")
+		}
+		if in.Platform != "" && !slices.Contains(Platforms, in.Platform) {
+			f.Add(prefix+"platform", "must be one of %s", strings.Join(Platforms, ", "))
 		}
 		snaps[i] = in.toSnapshot(&f, prefix)
 	}
