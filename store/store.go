@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver of the liveness probe
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -44,7 +43,7 @@ const (
 // and then writes never fails with "database is locked" halfway; busy_timeout makes a second
 // process (postlab migrate, postlab key create) wait for the lock instead of failing; WAL lets
 // such a process read while the server writes. Foreign keys are off in SQLite unless asked for.
-const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate&" + sqliteTimeFormat
 
 // slowQuery is how long a statement may take before it is logged as slow.
 const slowQuery = time.Second
@@ -120,7 +119,11 @@ const sqliteReaders = 4
 
 // sqliteReadParams open a connection that can only read; a transaction on it would begin
 // DEFERRED, taking no write lock.
-const sqliteReadParams = "_pragma=busy_timeout(10000)&_pragma=query_only(1)&_txlock=deferred"
+const sqliteReadParams = "_pragma=busy_timeout(10000)&_pragma=query_only(1)&_txlock=deferred&" + sqliteTimeFormat
+
+// sqliteTimeFormat stores times as text the way SQLite's own date functions read them
+// ("2006-01-02 15:04:05.999999999-07:00"), which sorts in time order since every time is UTC.
+const sqliteTimeFormat = "_time_format=sqlite"
 
 // openSQLiteReader opens the read-only pool of an SQLite file (the write pool has opened it,
 // in WAL mode, already).
@@ -132,10 +135,12 @@ func openSQLiteReader(ctx context.Context, path string, logger *slog.Logger) (*g
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	g, err := gorm.Open(sqlite.Open(path+sep+sqliteReadParams), &gorm.Config{
+	g, err := gorm.Open(sqliteDialect{dsn: path + sep + sqliteReadParams}, &gorm.Config{
 		Logger:                 queryLogger{log: logger, slow: slowQuery},
 		SkipDefaultTransaction: true,
 		DisableAutomaticPing:   true,
+		PrepareStmt:            true,
+		PrepareStmtMaxSize:     preparedStatements,
 		NowFunc:                func() time.Time { return dbTime(time.Now()) },
 	})
 	if err != nil {
@@ -165,7 +170,7 @@ func dialectorFor(dialect, dsn string) gorm.Dialector {
 	if dialect == DialectPostgres {
 		return postgres.New(postgres.Config{DSN: dsn})
 	}
-	return sqlite.Open(sqliteDSN(dsn))
+	return sqliteDialect{dsn: sqliteDSN(dsn)}
 }
 
 // libpqKeyword matches the start of libpq's keyword form, "host=… dbname=…".
@@ -374,3 +379,7 @@ type tx struct {
 }
 
 var _ experiments.Tx = (*tx)(nil)
+
+// preparedStatements bounds the statements an SQLite pool keeps prepared, per distinct SQL text
+// (a list's filters make a few variants of each query).
+const preparedStatements = 256
