@@ -1,10 +1,10 @@
 package store
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm/clause"
 
 	"postlab/experiments"
 )
@@ -188,16 +188,52 @@ func (t *tx) GetExperiment(workspaceID, idOrKey string, forUpdate bool) (experim
 }
 
 // experimentWhere reads the workspace's experiment whose column (id or key) is value.
+//
+// It is the read behind every request on an experiment, so it skips GORM's statement building
+// and reflection: one fixed statement per column, dialect and lock (prepared once per
+// connection where the pool prepares statements), scanned straight into the row.
 func (t *tx) experimentWhere(column, workspaceID, value string, forUpdate bool) (experimentRow, error) {
-	q := t.db.Where("workspace_id = ? AND "+column+" = ?", workspaceID, value)
-	// SQLite needs no lock: the transaction began IMMEDIATE and so already excludes writers.
-	if forUpdate && t.dialect == DialectPostgres {
-		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
-	}
+	q := experimentQueries[experimentQueryKey{column, t.dialect == DialectPostgres, forUpdate}]
 	var row experimentRow
-	err := take(q, &row, "experiment", "get experiment")
-	return row, err
+	err := t.db.Statement.ConnPool.QueryRowContext(t.db.Statement.Context, q, workspaceID, value).Scan(
+		&row.ID, &row.WorkspaceID, &row.Key, &row.Name, &row.Hypothesis, &row.Platform, &row.Status,
+		&row.PrimaryMetric, &row.SecondaryMetrics, &row.RatioMetrics, &row.HorizonHours,
+		&row.HorizonTolerance, &row.Alpha, &row.Correction, &row.MDE, &row.PlannedPosts, &row.Factors,
+		&row.Version, &row.CreatedAt, &row.UpdatedAt, &row.StartedAt, &row.ConcludedAt, &row.Decision)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return row, notFound("experiment")
+	case err != nil:
+		return row, fmt.Errorf("get experiment: %w", err)
+	}
+	return row, nil
 }
+
+// experimentColumns are experimentRow's columns in the order experimentWhere scans them.
+const experimentColumns = "id, workspace_id, key, name, hypothesis, platform, status, primary_metric, " +
+	"secondary_metrics, ratio_metrics, horizon_hours, horizon_tolerance, alpha, correction, mde, " +
+	"planned_posts_per_variant, factors, version, created_at, updated_at, started_at, concluded_at, decision"
+
+type experimentQueryKey struct {
+	column    string
+	postgres  bool
+	forUpdate bool
+}
+
+// experimentQueries are experimentWhere's statements. SQLite needs no lock: a transaction
+// there began IMMEDIATE and so already excludes writers.
+var experimentQueries = func() map[experimentQueryKey]string {
+	m := map[experimentQueryKey]string{}
+	for _, column := range []string{"id", "key"} {
+		m[experimentQueryKey{column, false, false}] = "SELECT " + experimentColumns +
+			" FROM experiments WHERE workspace_id = ? AND " + column + " = ?"
+		m[experimentQueryKey{column, false, true}] = m[experimentQueryKey{column, false, false}]
+		m[experimentQueryKey{column, true, false}] = "SELECT " + experimentColumns +
+			" FROM experiments WHERE workspace_id = $1 AND " + column + " = $2"
+		m[experimentQueryKey{column, true, true}] = m[experimentQueryKey{column, true, false}] + " FOR UPDATE"
+	}
+	return m
+}()
 
 func (t *tx) ListExperiments(workspaceID string, f experiments.ExperimentFilter) ([]experiments.Experiment, error) {
 	q := t.db.Where("workspace_id = ?", workspaceID)
