@@ -30,10 +30,13 @@ const DefaultSQLitePath = "./postlab.db"
 
 // PostgreSQL pool. Every request holds at most one connection (one transaction), so the pool
 // bounds how many requests one instance works on at once; several instances share the server's
-// max_connections (100 by default).
+// max_connections (100 by default). As many connections stay idle as may be open: with fewer, a
+// busy instance closes a connection whenever a request ends and opens a new one (a new server
+// process) for the next, which under load took a quarter of PostgreSQL's CPU. Idle ones close
+// after postgresConnMaxIdleTime.
 const (
 	postgresMaxOpenConns    = 20
-	postgresMaxIdleConns    = 10
+	postgresMaxIdleConns    = 20
 	postgresConnMaxLifetime = 30 * time.Minute
 	postgresConnMaxIdleTime = 5 * time.Minute
 )
