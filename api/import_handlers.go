@@ -234,7 +234,7 @@ func readerOptions(c echo.Context, e experiments.Experiment) (importer.Options, 
 		if err := experiments.CheckTime("observed_at", t); err != nil {
 			return opts, err
 		}
-		opts.ObservedAt = t
+		opts.ObservedAt = t.Truncate(experiments.Precision)
 	}
 	return opts, nil
 }

@@ -155,3 +155,42 @@ func TestTimesAtTheEdgesOfTheRangeRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestWritesAnswerTheTimesReadsGive: the databases keep times to the microsecond, so the answer
+// to a write gives them as stored, not with nanoseconds that no later read shows.
+func TestWritesAnswerTheTimesReadsGive(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		created := e.do(call{method: "POST", path: "/v1/experiments", key: e.editor,
+			body: map[string]any{"key": "precise", "name": "Precise", "platform": "tiktok",
+				"factors": []string{"post_time", "format"}}}).want(http.StatusCreated)
+		exp := created.field("id")
+		read := e.do(call{method: "GET", path: "/v1/experiments/" + exp, key: e.viewer}).want(http.StatusOK)
+		for _, f := range []string{"created_at", "updated_at"} {
+			if created.field(f) != read.field(f) {
+				t.Errorf("experiment %s: created %s, read back %s", f, created.field(f), read.field(f))
+			}
+		}
+		control := e.variant(exp, "morning", true, "morning")
+		posted := e.do(call{method: "POST", path: "/v1/experiments/" + exp + "/posts", key: e.editor, body: map[string]any{
+			"variant_id": control, "account": "ifrc", "external_id": "ns",
+			"posted_at": "2026-09-14T17:05:00.123456789Z"}}).want(http.StatusCreated)
+		post := e.do(call{method: "GET", path: "/v1/posts/" + posted.field("id"), key: e.viewer}).want(http.StatusOK)
+		for _, f := range []string{"posted_at", "created_at"} {
+			if posted.field(f) != post.field(f) {
+				t.Errorf("post %s: created %s, read back %s", f, posted.field(f), post.field(f))
+			}
+		}
+		snap := e.do(call{method: "POST", path: "/v1/posts/" + posted.field("id") + "/snapshots", key: e.editor,
+			body: map[string]any{"observed_at": "2026-09-15T17:05:00.987654321Z", "views": 10}}).want(http.StatusCreated)
+		list := e.do(call{method: "GET", path: "/v1/posts/" + posted.field("id") + "/snapshots", key: e.viewer}).want(http.StatusOK)
+		var page struct {
+			Items []struct {
+				ObservedAt string `json:"observed_at"`
+			} `json:"items"`
+		}
+		list.decode(&page)
+		if len(page.Items) != 1 || page.Items[0].ObservedAt != snap.field("observed_at") {
+			t.Errorf("snapshot observed_at: created %s, read back %+v", snap.field("observed_at"), page.Items)
+		}
+	})
+}

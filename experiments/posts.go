@@ -57,7 +57,7 @@ func parseTime(f *FieldErrors, field, value string) time.Time {
 	if p := TimeProblem(t); p != "" {
 		f.Add(field, "%s", p)
 	}
-	return t
+	return t.Truncate(Precision)
 }
 
 // parsePostedAt is parseTime for when a post was published: also not more than

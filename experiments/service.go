@@ -16,14 +16,16 @@ type Service struct {
 	sizer  PlanSizer     // sizes the plan of an experiment that starts without one
 }
 
-// NewService returns a Service on store. now is the clock; nil means time.Now. freeze makes
-// the report that concluding an experiment keeps; nil keeps none. sizer sizes the plan of an
-// experiment that starts without one; nil leaves such an experiment unplanned.
+// NewService returns a Service on store. now is the clock, read to Precision; nil means
+// time.Now. freeze makes the report that concluding an experiment keeps; nil keeps none. sizer
+// sizes the plan of an experiment that starts without one; nil leaves such an experiment
+// unplanned.
 func NewService(store Store, now func() time.Time, freeze ReportFreezer, sizer PlanSizer) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, now: now, freeze: freeze, sizer: sizer}
+	clock := func() time.Time { return now().Truncate(Precision) }
+	return &Service{store: store, now: clock, freeze: freeze, sizer: sizer}
 }
 
 // Store returns the store the service runs on.

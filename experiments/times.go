@@ -22,6 +22,11 @@ const MaxOffset = 24*time.Hour - time.Minute
 // once it is published, and a day covers clocks that disagree.
 const MaxFutureLead = 24 * time.Hour
 
+// Precision is how finely times are kept: both databases store microseconds. Times are cut to
+// it where they enter (a request's times, the service's clock), so the answer to a write gives
+// each time as every later read does.
+const Precision = time.Microsecond
+
 // TimeRangeText says the range in a sentence, for messages.
 const TimeRangeText = "between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z, with an offset within ±23:59"
 
