@@ -1,10 +1,14 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"postlab/experiments"
 )
@@ -195,18 +199,42 @@ func (t *tx) GetExperiment(workspaceID, idOrKey string, forUpdate bool) (experim
 func (t *tx) experimentWhere(column, workspaceID, value string, forUpdate bool) (experimentRow, error) {
 	q := experimentQueries[experimentQueryKey{column, t.dialect == DialectPostgres, forUpdate}]
 	var row experimentRow
-	err := t.db.Statement.ConnPool.QueryRowContext(t.db.Statement.Context, q, workspaceID, value).Scan(
-		&row.ID, &row.WorkspaceID, &row.Key, &row.Name, &row.Hypothesis, &row.Platform, &row.Status,
+	dest := []any{&row.ID, &row.WorkspaceID, &row.Key, &row.Name, &row.Hypothesis, &row.Platform, &row.Status,
 		&row.PrimaryMetric, &row.SecondaryMetrics, &row.RatioMetrics, &row.HorizonHours,
 		&row.HorizonTolerance, &row.Alpha, &row.Correction, &row.MDE, &row.PlannedPosts, &row.Factors,
-		&row.Version, &row.CreatedAt, &row.UpdatedAt, &row.StartedAt, &row.ConcludedAt, &row.Decision)
+		&row.Version, &row.CreatedAt, &row.UpdatedAt, &row.StartedAt, &row.ConcludedAt, &row.Decision}
+	ctx := t.db.Statement.Context
+	var err error
+	if pool, ok := t.db.Statement.ConnPool.(*sql.DB); ok && t.dialect == DialectPostgres {
+		err = pgxQueryRow(ctx, pool, q, []any{workspaceID, value}, dest)
+	} else {
+		err = t.db.Statement.ConnPool.QueryRowContext(ctx, q, workspaceID, value).Scan(dest...)
+	}
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows):
 		return row, notFound("experiment")
 	case err != nil:
 		return row, fmt.Errorf("get experiment: %w", err)
 	}
 	return row, nil
+}
+
+// pgxQueryRow runs a one-row query on a connection of pool through pgx itself. database/sql's
+// rows over pgx build a scanner per column on every query, half of a read's allocations; pgx
+// scans straight into dest.
+func pgxQueryRow(ctx context.Context, pool *sql.DB, q string, args, dest []any) error {
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("a PostgreSQL connection of type %T, not pgx's", dc)
+		}
+		return c.Conn().QueryRow(ctx, q, args...).Scan(dest...)
+	})
 }
 
 // experimentColumns are experimentRow's columns in the order experimentWhere scans them.

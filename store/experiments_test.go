@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -17,22 +18,29 @@ func TestExperiments(t *testing.T) {
 		ws := seedWorkspace(t, db)
 		e := seedExperiment(t, db, ws.ID, "timing")
 
-		t.Run("get", func(t *testing.T) {
-			inTx(t, db, func(tx experiments.Tx) error {
-				for _, idOrKey := range []string{e.ID, e.Key} {
-					for _, lock := range []bool{false, true} {
-						got, err := tx.GetExperiment(ws.ID, idOrKey, lock)
-						if err != nil || !cmp.Equal(got, e) {
-							t.Errorf("GetExperiment(%s, forUpdate %v) = %v\n%s", idOrKey, lock, err, cmp.Diff(e, got))
-						}
+		// A transaction reads through its own connection; a read outside one through the read
+		// pool (SQLite's read-only pool, PostgreSQL's connection driven by pgx directly).
+		get := func(t *testing.T, tx experiments.Tx, locks []bool) error {
+			for _, idOrKey := range []string{e.ID, e.Key} {
+				for _, lock := range locks {
+					got, err := tx.GetExperiment(ws.ID, idOrKey, lock)
+					if err != nil || !cmp.Equal(got, e) {
+						t.Errorf("GetExperiment(%s, forUpdate %v) = %v\n%s", idOrKey, lock, err, cmp.Diff(e, got))
 					}
 				}
-				_, err := tx.GetExperiment(ws.ID, "missing", false)
-				if msg := wantCode(t, err, experiments.ENOTFOUND); msg != "experiment not found" {
-					t.Errorf("missing experiment: message = %q", msg)
-				}
-				return nil
-			})
+			}
+			_, err := tx.GetExperiment(ws.ID, "missing", false)
+			if msg := wantCode(t, err, experiments.ENOTFOUND); msg != "experiment not found" {
+				t.Errorf("missing experiment: message = %q", msg)
+			}
+			return nil
+		}
+		t.Run("get", func(t *testing.T) {
+			inTx(t, db, func(tx experiments.Tx) error { return get(t, tx, []bool{false, true}) })
+			err := db.Read(context.Background(), func(tx experiments.Tx) error { return get(t, tx, []bool{false}) })
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
 		})
 
 		t.Run("id wins over key", func(t *testing.T) {
