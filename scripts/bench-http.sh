@@ -3,7 +3,10 @@
 # the database that DATABASE_URL names (a postgres:// URL or an SQLite path; unset: a fresh
 # SQLite file). It builds postlab, migrates the database, creates a workspace of its own, serves
 # on 127.0.0.1:$BENCH_PORT and runs wrk (apt-get install wrk) with $BENCH_CONNECTIONS
-# connections for $BENCH_DURATION on each endpoint. The per-key rate limit is turned off.
+# connections for $BENCH_DURATION on each endpoint, $BENCH_ROUNDS times in turn, and gives the median
+# ratio: on a shared machine one run of either moves by a tenth with the load of others. The
+# experiment read is a full one (hypothesis, secondary metrics, factors). The per-key rate limit
+# is turned off.
 #
 #   scripts/bench-http.sh
 #   DATABASE_URL='postgres://postgres@127.0.0.1:5432/postlab_bench?sslmode=disable' scripts/bench-http.sh
@@ -15,7 +18,8 @@ command -v wrk >/dev/null || { echo "bench-http: needs wrk (apt-get install -y w
 tmp=$(mktemp -d)
 port="${BENCH_PORT:-18080}"
 conns="${BENCH_CONNECTIONS:-50}"
-duration="${BENCH_DURATION:-15s}"
+duration="${BENCH_DURATION:-10s}"
+rounds="${BENCH_ROUNDS:-3}"
 threads="${BENCH_THREADS:-2}"
 export DATABASE_URL="${DATABASE_URL:-$tmp/bench.db}"
 export POSTLAB_ADDR="127.0.0.1:$port" POSTLAB_RATE_LIMIT=0 POSTLAB_LOG_LEVEL=warn
@@ -30,7 +34,7 @@ pid=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.1; done
 id=$(curl -fs -X POST "$base/v1/experiments" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
-  -d '{"key":"bench","name":"Bench","platform":"tiktok"}' | sed 's/^{"id":"\([^"]*\)".*/\1/')
+  -d '{"key":"bench","name":"Evening vs morning","platform":"tiktok","hypothesis":"Posting at 19:00 gets more views than at 09:00","primary_metric":"views","secondary_metrics":["likes","engagement_rate"],"factors":["post_time","format"]}' | sed 's/^{"id":"\([^"]*\)".*/\1/')
 
 # cpu_ticks: the server's CPU time so far, in clock ticks (user + system).
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
@@ -56,8 +60,11 @@ run() {
 
 dialect=sqlite
 case "$DATABASE_URL" in postgres://* | postgresql://*) dialect=postgres ;; esac
-echo "postlab on $dialect, $conns connections, $duration each"
-run healthz "$base/healthz"
-run experiment "$base/v1/experiments/$id" -H "Authorization: Bearer $key"
-awk -v a="$(cat "$tmp/experiment.rps")" -v h="$(cat "$tmp/healthz.rps")" \
-  'BEGIN { printf "authenticated read at %.0f%% of /healthz (target: 30%% or more)\n", 100 * a / h }'
+echo "postlab on $dialect, $conns connections, $duration each, $rounds rounds"
+for r in $(seq "$rounds"); do
+  run healthz "$base/healthz"
+  run experiment "$base/v1/experiments/$id" -H "Authorization: Bearer $key"
+  awk -v a="$(cat "$tmp/experiment.rps")" -v h="$(cat "$tmp/healthz.rps")" 'BEGIN { printf "%.1f\n", 100 * a / h }' >>"$tmp/ratios"
+  echo "round $r: authenticated read at $(tail -1 "$tmp/ratios")% of /healthz"
+done
+sort -n "$tmp/ratios" | awk '{ v[NR] = $1 } END { printf "median: authenticated read at %s%% of /healthz (target: 30%% or more)\n", v[int((NR + 1) / 2)] }'
