@@ -124,8 +124,9 @@ const sqliteReaders = 4
 // DEFERRED, taking no write lock.
 const sqliteReadParams = "_pragma=busy_timeout(10000)&_pragma=query_only(1)&_txlock=deferred&" + sqliteTimeFormat
 
-// sqliteTimeFormat stores times as text the way SQLite's own date functions read them
-// ("2006-01-02 15:04:05.999999999-07:00"), which sorts in time order since every time is UTC.
+// sqliteTimeFormat stores times as text in SQLite's own form, "2006-01-02 15:04:05.999999999-07:00",
+// the form postlab files have always held; without it the driver would write Go's
+// time.Time.String().
 const sqliteTimeFormat = "_time_format=sqlite"
 
 // openSQLiteReader opens the read-only pool of an SQLite file (the write pool has opened it,
