@@ -73,13 +73,17 @@ func TestExperiments(t *testing.T) {
 			}
 			inTx(t, db, func(tx experiments.Tx) error { return tx.UpdateExperiment(u) })
 			u.SecondaryMetrics = []string{} // read back as an empty list
-			inTx(t, db, func(tx experiments.Tx) error {
+			after := func(tx experiments.Tx) error {
 				got, err := tx.GetExperiment(ws.ID, e.ID, false)
 				if err != nil || !cmp.Equal(got, u) {
 					t.Errorf("after UpdateExperiment: %v\n%s", err, cmp.Diff(u, got))
 				}
 				return nil
-			})
+			}
+			inTx(t, db, after)
+			if err := db.Read(context.Background(), after); err != nil { // every nullable column set
+				t.Fatalf("Read: %v", err)
+			}
 
 			u.Decision, u.StartedAt, u.ConcludedAt, u.Status = nil, nil, nil, experiments.StatusDraft
 			u.PlannedPostsPerVariant = nil
