@@ -168,9 +168,9 @@ func simPlan(t *testing.T) int {
 // four times as widely; its per-post rates are also right-skewed, so the false verdicts on
 // engagement_rate lean to "better" about two to one. The excess shrinks as the cells grow: at
 // the plan postlab gives a new workspace (mde 0.2, sd 1.1: 584 posts per variant) the same
-// experiments read about 5.3% on both metrics (1,800 runs). The test fails when the upper end of the
-// 95% interval passes 8%, which four unadjusted looks (about 12%) or a comparison on pooled
-// posts would.
+// experiments read about 5.3% on both metrics (1,800 runs). The test fails when the upper end
+// of the 95% interval passes 8%, which four unadjusted looks (about 12%) or a comparison on
+// pooled posts would.
 func TestAASimulation(t *testing.T) {
 	if testing.Short() || raceDetector {
 		t.Skip("simulation: run without -short and without -race (scripts/test.sh does)")

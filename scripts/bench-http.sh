@@ -3,10 +3,10 @@
 # the database that DATABASE_URL names (a postgres:// URL or an SQLite path; unset: a fresh
 # SQLite file). It builds postlab, migrates the database, creates a workspace of its own, serves
 # on 127.0.0.1:$BENCH_PORT and runs wrk (apt-get install wrk) with $BENCH_CONNECTIONS
-# connections for $BENCH_DURATION on each endpoint, $BENCH_ROUNDS times in turn, and gives the median
-# ratio: on a shared machine one run of either moves by a tenth with the load of others. The
-# experiment read is a full one (hypothesis, secondary metrics, factors). The per-key rate limit
-# is turned off.
+# connections for $BENCH_DURATION on each endpoint, $BENCH_ROUNDS times in turn, and gives the
+# median ratio: on a shared machine one run of either moves by a tenth with the load of others.
+# The experiment read is a full one (hypothesis, secondary metrics, factors). The per-key rate
+# limit is turned off.
 #
 #   scripts/bench-http.sh
 #   DATABASE_URL='postgres://postgres@127.0.0.1:5432/postlab_bench?sslmode=disable' scripts/bench-http.sh
