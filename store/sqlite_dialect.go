@@ -3,7 +3,6 @@ package store
 import (
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -19,7 +18,9 @@ import (
 // prepared statement compiled between runs, so a statement the pool has prepared once (GORM's
 // PrepareStmt) is bound and stepped, not parsed and planned again on every query. The schema
 // comes from the SQL migrations, so the dialect only builds and runs statements: it has no
-// migrator of its own.
+// migrator of its own, and GORM's standard clauses serve (a LIMIT is bound as a parameter, so
+// one prepared statement serves every page size; postlab asks for no OFFSET and, on SQLite,
+// no row lock).
 type sqliteDialect struct {
 	dsn string
 }
@@ -39,38 +40,7 @@ func (d sqliteDialect) Initialize(db *gorm.DB) error {
 		DeleteClauses:        []string{"DELETE", "FROM", "WHERE", "RETURNING"},
 		LastInsertIDReversed: true,
 	})
-	db.ClauseBuilders["LIMIT"] = sqliteLimit
-	db.ClauseBuilders["FOR"] = sqliteNoLocking
 	return nil
-}
-
-// sqliteLimit writes LIMIT and OFFSET; SQLite takes an OFFSET only after a LIMIT, -1 for none.
-func sqliteLimit(c clause.Clause, b clause.Builder) {
-	l, ok := c.Expression.(clause.Limit)
-	if !ok {
-		c.Build(b)
-		return
-	}
-	n := -1
-	if l.Limit != nil && *l.Limit >= 0 {
-		n = *l.Limit
-	}
-	if n < 0 && l.Offset <= 0 {
-		return
-	}
-	b.WriteString("LIMIT " + strconv.Itoa(n))
-	if l.Offset > 0 {
-		b.WriteString(" OFFSET " + strconv.Itoa(l.Offset))
-	}
-}
-
-// sqliteNoLocking drops FOR UPDATE: SQLite has no row locks, and a transaction here begins
-// IMMEDIATE, holding the database's write lock already.
-func sqliteNoLocking(c clause.Clause, b clause.Builder) {
-	if _, ok := c.Expression.(clause.Locking); ok {
-		return
-	}
-	c.Build(b)
 }
 
 func (d sqliteDialect) Migrator(db *gorm.DB) gorm.Migrator {
