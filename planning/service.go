@@ -1,7 +1,6 @@
 package planning
 
 import (
-	"context"
 	"time"
 
 	"postlab/experiments"
@@ -9,22 +8,13 @@ import (
 
 // Service reads experiments through the domain's store, each answer from one transaction.
 type Service struct {
-	store experiments.Store
-	now   func() time.Time
+	read experiments.Reader
 }
 
 // NewService returns a Service on store. now is the clock; nil means time.Now.
 func NewService(store experiments.Store, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: store, now: now}
+	return &Service{read: experiments.NewReader(store, now)}
 }
 
 // Now returns the service clock's current time in UTC.
-func (s *Service) Now() time.Time { return s.now().UTC() }
-
-// tx runs fn in one store transaction.
-func (s *Service) tx(ctx context.Context, fn func(experiments.Tx) error) error {
-	return s.store.Tx(ctx, fn)
-}
+func (s *Service) Now() time.Time { return s.read.Now() }
