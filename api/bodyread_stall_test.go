@@ -12,11 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"postlab"
 	"postlab/api"
-	"postlab/experiments"
-	"postlab/planning"
-	"postlab/report"
 	"postlab/store/storetest"
 )
 
@@ -27,16 +23,8 @@ import (
 // as long as the client likes. Both a body cut off while it is read (408) and one the handler
 // answers without reading (401) are held to the limits.
 func TestStalledBodyIsAnswered(t *testing.T) {
-	db := storetest.Open(t, "sqlite")
-	reports, plans := report.NewService(db, nil), planning.NewService(db, nil)
-	svc := experiments.NewService(db, nil, reports.FreezeReport, plans)
-	opts := api.DefaultOptions()
-	opts.OpenAPI = postlab.OpenAPI
-	h, err := api.NewServer(context.Background(), api.Services{Experiments: svc, Reports: reports, Planning: plans},
-		slog.New(slog.DiscardHandler), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	services, h := wire(t, storetest.Open(t, "sqlite"), nil, slog.New(slog.DiscardHandler), api.DefaultOptions())
+	svc := services.Experiments
 	srv := httptest.NewServer(api.WithBodyReadLimits(h, api.BodyReadLimits{MinRate: 1 << 20, Idle: 300 * time.Millisecond}))
 	t.Cleanup(srv.Close)
 	_, admin, err := svc.CreateWorkspace(context.Background(), "acme")

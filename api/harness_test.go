@@ -85,25 +85,30 @@ func newEnvAt(t testing.TB, dialect string, opts api.Options, now func() time.Ti
 // newEnvLogged is newEnvAt with the server's logger.
 func newEnvLogged(t testing.TB, dialect string, opts api.Options, now func() time.Time, logger *slog.Logger) *env {
 	t.Helper()
-	db := storetest.Open(t, dialect)
-	// Wired as the program wires them: the report service freezes reports at conclusion, the
-	// planning service sizes plans at start.
+	services, h := wire(t, storetest.Open(t, dialect), now, logger, opts)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	e := &env{t: t, srv: srv, svc: services.Experiments, all: services}
+	e.admin = e.workspace("acme")
+	e.editor = e.newKey(e.admin, "editor")
+	e.viewer = e.newKey(e.admin, "viewer")
+	return e
+}
+
+// wire builds the services on db as the program wires them (the report service freezes reports
+// at conclusion, the planning service sizes plans at start), and the server's handler on them.
+func wire(t testing.TB, db experiments.Store, now func() time.Time, logger *slog.Logger, opts api.Options) (api.Services, http.Handler) {
+	t.Helper()
 	reports := report.NewService(db, now)
 	plans := planning.NewService(db, now)
-	svc := experiments.NewService(db, now, reports.FreezeReport, plans)
-	services := api.Services{Experiments: svc, Reports: reports, Planning: plans}
+	services := api.Services{Experiments: experiments.NewService(db, now, reports.FreezeReport, plans),
+		Reports: reports, Planning: plans}
 	opts.OpenAPI = postlab.OpenAPI
 	h, err := api.NewServer(context.Background(), services, logger, opts)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, svc: svc, all: services}
-	e.admin = e.workspace("acme")
-	e.editor = e.newKey(e.admin, "editor")
-	e.viewer = e.newKey(e.admin, "viewer")
-	return e
+	return services, h
 }
 
 // workspace creates a workspace and returns its admin key.

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,11 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"postlab"
 	"postlab/api"
-	"postlab/experiments"
-	"postlab/planning"
-	"postlab/report"
 	"postlab/store/storetest"
 )
 
@@ -77,19 +72,10 @@ func TestSlowUploadDoesNotHoldTheDatabase(t *testing.T) {
 // A body that trickles in slower than the limits allow is cut off with 408; one within them
 // is read whole.
 func TestBodyReadLimits(t *testing.T) {
-	db := storetest.Open(t, "sqlite")
-	reports, plans := report.NewService(db, nil), planning.NewService(db, nil)
-	svc := experiments.NewService(db, nil, reports.FreezeReport, plans)
-	opts := api.DefaultOptions()
-	opts.OpenAPI = postlab.OpenAPI
-	services := api.Services{Experiments: svc, Reports: reports, Planning: plans}
-	h, err := api.NewServer(context.Background(), services, slog.New(slog.DiscardHandler), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	services, h := wire(t, storetest.Open(t, "sqlite"), nil, slog.New(slog.DiscardHandler), api.DefaultOptions())
 	srv := httptest.NewServer(api.WithBodyReadLimits(h, api.BodyReadLimits{MinRate: 1 << 20, Idle: 300 * time.Millisecond}))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, svc: svc}
+	e := &env{t: t, srv: srv, svc: services.Experiments}
 	e.admin = e.workspace("acme")
 	e.editor = e.newKey(e.admin, "editor")
 	exp, _, _ := e.running("trickle")
