@@ -23,5 +23,10 @@ func NewReader(store Store, now func() time.Time) Reader {
 // Now returns the clock's current time in UTC.
 func (r Reader) Now() time.Time { return r.now().UTC() }
 
+// Snapshot runs fn, which only reads, in one read-only store transaction.
+func (r Reader) Snapshot(ctx context.Context, fn func(Tx) error) error {
+	return r.store.Snapshot(ctx, fn)
+}
+
 // Tx runs fn in one store transaction.
 func (r Reader) Tx(ctx context.Context, fn func(Tx) error) error { return r.store.Tx(ctx, fn) }

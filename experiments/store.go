@@ -16,6 +16,9 @@ type Store interface {
 	// Read runs fn, which only reads and needs no snapshot across its statements, as cheaply
 	// as the database allows (no write lock, and on PostgreSQL no transaction).
 	Read(ctx context.Context, fn func(Tx) error) error
+	// Snapshot runs fn, which only reads, in one read-only transaction: its statements see one
+	// snapshot, and it takes no write lock, so a long read (a report) holds up no writer.
+	Snapshot(ctx context.Context, fn func(Tx) error) error
 	// Dialect names the database: "postgres" or "sqlite".
 	Dialect() string
 	// Close releases the connection pool.

@@ -78,7 +78,7 @@ func (s *Service) PlanSampleSize(ctx context.Context, p experiments.Principal, i
 	if b.SD != nil {
 		out.SD, out.SDSource = *b.SD, "given"
 	} else {
-		err := s.read.Tx(ctx, func(tx experiments.Tx) error { return baselineFromPosts(tx, p, b, &out) })
+		err := s.read.Snapshot(ctx, func(tx experiments.Tx) error { return baselineFromPosts(tx, p, b, &out) })
 		if err != nil {
 			return SampleSize{}, err
 		}
@@ -392,7 +392,7 @@ func (s *Service) PlanSchedule(ctx context.Context, p experiments.Principal, exp
 // logged: on time when a post of its account and variant was logged within ScheduleWindow.
 func (s *Service) StoredSchedule(ctx context.Context, p experiments.Principal, experiment string) (StoredSchedule, error) {
 	var out StoredSchedule
-	err := s.read.Tx(ctx, func(tx experiments.Tx) error {
+	err := s.read.Snapshot(ctx, func(tx experiments.Tx) error {
 		e, err := tx.GetExperiment(p.WorkspaceID, experiment, false)
 		if err != nil {
 			return err

@@ -87,7 +87,7 @@ func (s *Service) Growth(ctx context.Context, p experiments.Principal, idOrKey, 
 	var variants []experiments.Variant
 	var ages []float64
 	var data []experiments.HorizonData
-	err := s.read.Tx(ctx, func(tx experiments.Tx) (err error) {
+	err := s.read.Snapshot(ctx, func(tx experiments.Tx) (err error) {
 		if e, err = tx.GetExperiment(p.WorkspaceID, idOrKey, false); err != nil {
 			return err
 		}

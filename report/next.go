@@ -30,7 +30,7 @@ const minMatured = 2
 // Until every variant has minMatured matured posts, the one with the fewest goes next.
 func (s *Service) Next(ctx context.Context, p experiments.Principal, idOrKey string, draw float64) (NextPost, error) {
 	var e experiments.Experiment
-	err := s.read.Tx(ctx, func(tx experiments.Tx) (err error) {
+	err := s.read.Snapshot(ctx, func(tx experiments.Tx) (err error) {
 		e, err = tx.GetExperiment(p.WorkspaceID, idOrKey, false)
 		return err
 	})

@@ -393,7 +393,7 @@ func (s *Service) Report(ctx context.Context, p experiments.Principal, idOrKey s
 	var settings reportSettings
 	var values []string
 	var slots []experiments.ScheduledSlot
-	err := s.read.Tx(ctx, func(tx experiments.Tx) (err error) {
+	err := s.read.Snapshot(ctx, func(tx experiments.Tx) (err error) {
 		if e, err = tx.GetExperiment(p.WorkspaceID, idOrKey, false); err != nil {
 			return err
 		}

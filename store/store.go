@@ -296,7 +296,22 @@ func (db *DB) Tx(ctx context.Context, fn func(experiments.Tx) error) error {
 			})
 		})
 	}
-	return db.retry(ctx, func() (bool, error) { return db.attempt(ctx, fn) })
+	return db.retry(ctx, func() (bool, error) { return db.attempt(ctx, db.gorm, nil, fn) })
+}
+
+// Snapshot runs fn, which only reads, in one read-only transaction, so that its statements see
+// one snapshot: REPEATABLE READ on PostgreSQL; on SQLite a deferred transaction on the
+// read-only pool, which in WAL mode reads beside the writer instead of taking its lock. When ctx
+// carries a transaction of this store, fn joins it, and so sees its writes.
+func (db *DB) Snapshot(ctx context.Context, fn func(experiments.Tx) error) error {
+	if _, ok := db.outer(ctx); ok {
+		return db.Tx(ctx, fn)
+	}
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == DialectPostgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return db.retry(ctx, func() (bool, error) { return db.attempt(ctx, db.read, opts, fn) })
 }
 
 // outer is the transaction of this store that ctx carries, if any.
@@ -332,16 +347,16 @@ func (db *DB) retry(ctx context.Context, run func() (unreachable bool, err error
 	return err
 }
 
-// attempt runs fn once, under a watchdog on PostgreSQL, and says whether an error means that
-// the database was out of reach. SQLite is a file of this process: it cannot go silent, and
-// waiting for its one connection is waiting for the requests ahead, bounded by the request's
-// own context.
-func (db *DB) attempt(ctx context.Context, fn func(experiments.Tx) error) (bool, error) {
+// attempt runs fn once in a transaction on pool (opts nil: the default kind), under a watchdog
+// on PostgreSQL, and says whether an error means that the database was out of reach. SQLite is
+// a file of this process: it cannot go silent, and waiting for its one connection is waiting
+// for the requests ahead, bounded by the request's own context.
+func (db *DB) attempt(ctx context.Context, pool *gorm.DB, opts *sql.TxOptions, fn func(experiments.Tx) error) (bool, error) {
 	wctx, stop := withWatchdog(ctx, db.timeout, db.probe)
 	defer stop()
-	err := db.gorm.WithContext(wctx).Transaction(func(g *gorm.DB) error {
+	err := pool.WithContext(wctx).Transaction(func(g *gorm.DB) error {
 		return fn(&tx{db: g, dialect: db.dialect, owner: db})
-	})
+	}, opts)
 	return ctx.Err() == nil && unavailable(wctx, err), err
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"postlab/experiments"
 	"postlab/store"
@@ -363,6 +364,57 @@ func TestCountWorkspaces(t *testing.T) {
 				}
 				return tx.CreateWorkspace(experiments.Workspace{ID: newID(), Name: fmt.Sprint("team ", i)})
 			})
+		}
+	})
+}
+
+// TestSnapshotReadsBesideWriters: a read in Snapshot sees one snapshot from start to end, and
+// a write commits while it is open (on SQLite a Tx there would hold the one write connection,
+// and the write would wait for the read to end).
+func TestSnapshotReadsBesideWriters(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		ws := seedWorkspace(t, db)
+		seedExperiment(t, db, ws.ID, "before")
+		count := func(tx experiments.Tx) int {
+			list, err := tx.ListExperiments(ws.ID, experiments.ExperimentFilter{Page: experiments.Page{Limit: 100}})
+			if err != nil {
+				t.Fatalf("ListExperiments: %v", err)
+			}
+			return len(list)
+		}
+		ctx := context.Background()
+		err := db.Snapshot(ctx, func(tx experiments.Tx) error {
+			first := count(tx)
+			wrote := make(chan error, 1)
+			go func() {
+				wrote <- db.Tx(ctx, func(w experiments.Tx) error {
+					return w.InsertExperiment(newExperiment(ws.ID, "during"))
+				})
+			}()
+			select {
+			case err := <-wrote:
+				if err != nil {
+					return fmt.Errorf("write beside the snapshot: %w", err)
+				}
+			case <-time.After(10 * time.Second):
+				return errors.New("a write waited for a read in Snapshot to end")
+			}
+			if again := count(tx); again != first {
+				t.Errorf("the snapshot saw %d experiments, then %d after a write committed beside it", first, again)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Read(ctx, func(tx experiments.Tx) error {
+			if n := count(tx); n != 2 {
+				t.Errorf("after the snapshot: %d experiments, want 2", n)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	})
 }
